@@ -1,0 +1,31 @@
+"""The main pages render for visitors and show what each role may see."""
+
+
+def test_home_page_lists_public_needs(client, world):
+    response = client.get("/")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Reduce non-revenue water" in text
+    assert "Landfill leachate" not in text  # for registered companies only
+    assert "Internal note on septage" not in text
+
+
+def test_pages_render_for_each_role(client, login_as, world):
+    login_as("curator")
+    for url in (
+        "/", "/needs/", "/companies/", "/cities/", "/sectors/", "/companies/review",
+        f"/needs/{world.public_need.id}", f"/cities/{world.cebu.id}",
+        f"/companies/{world.company_a.id}",
+        f"/companies/{world.company_a.id}/technologies/{world.technology_a.id}",
+        f"/needs/{world.public_need.id}/edit", f"/needs/{world.public_need.id}/history",
+        "/needs/new", "/cities/new", f"/cities/{world.cebu.id}/edit", "/account",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_security_headers_on_every_response(client):
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]

@@ -1,0 +1,44 @@
+"""ypmatch: business matching for Yokohama's Y-PORT city-to-city cooperation.
+
+Flask is imported inside the factory so that ``ypmatch.matching`` stays importable
+without the web stack.
+"""
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None):
+    """Build the Flask application; ``config`` overrides settings (tests use it)."""
+    from flask import Flask
+
+    from ypmatch.config import load_config
+
+    instance_path = Path((config or {}).get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    if config:
+        app.config.from_mapping(config)
+
+    from ypmatch.app_setup import (
+        register_blueprints,
+        register_cli,
+        register_error_handlers,
+        register_extensions,
+        register_template_helpers,
+    )
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app

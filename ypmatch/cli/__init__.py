@@ -1,0 +1,24 @@
+"""The ``ypmatch`` command line: a Flask CLI group, so ``flask --app ypmatch`` works too."""
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def _create_app():
+    from ypmatch import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    create_app=_create_app,
+    help="ypmatch: Y-PORT business matching (cities, needs, companies, matching).",
+)
+
+
+def register_commands(app: Flask) -> None:
+    from ypmatch.cli.demo import seed_demo_command
+    from ypmatch.cli.users import users_group
+
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(users_group)

@@ -1,0 +1,93 @@
+"""Company profiles, technologies and the bureau's review."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, URLField
+from wtforms.validators import URL, InputRequired, Length, Optional, ValidationError
+
+from ypmatch import labels
+from ypmatch.forms.common import (
+    CheckboxListField,
+    VersionedForm,
+    as_choices,
+    long_text_field,
+    text_field,
+)
+from ypmatch.models.companies import YOKOHAMA_WARDS
+
+
+class CompanyProfileFields(FlaskForm):
+    name_ja = text_field(_l("Company name (Japanese)"), 200)
+    name_en = text_field(_l("Company name (English)"), 200)
+    ward = SelectField(
+        _l("Ward"),
+        choices=as_choices([("", "—")] + [(ward, ward) for ward in YOKOHAMA_WARDS]),
+        validators=[Optional()],
+    )
+    size = SelectField(_l("Size"), choices=as_choices(list(labels.COMPANY_SIZE.items())))
+    website = URLField(
+        _l("Website"), validators=[Optional(), URL(require_tld=True), Length(max=300)]
+    )
+    overseas_countries = CheckboxListField(
+        _l("Overseas experience"),
+        choices=as_choices(list(labels.COUNTRIES.items())),
+        validators=[Optional()],
+    )
+    yport_member = BooleanField(_l("Member of the Y-PORT Center public-private platform"))
+    description_ja = long_text_field(_l("About the company (Japanese)"), 5000)
+    description_en = long_text_field(_l("About the company (English)"), 5000)
+
+    def validate_name_en(self, field) -> None:
+        if not (field.data or self.name_ja.data):
+            raise ValidationError(_l("Give the company name in Japanese or English."))
+
+    def validate_website(self, field) -> None:
+        if field.data and not field.data.lower().startswith(("http://", "https://")):
+            raise ValidationError(_l("The website must start with http:// or https://."))
+
+    def profile_data(self) -> dict:
+        return {
+            "name_ja": self.name_ja.data or "",
+            "name_en": self.name_en.data or "",
+            "ward": self.ward.data or "",
+            "size": self.size.data,
+            "website": self.website.data or "",
+            "overseas_countries": sorted(self.overseas_countries.data or []),
+            "yport_member": bool(self.yport_member.data),
+            "description_ja": self.description_ja.data or "",
+            "description_en": self.description_en.data or "",
+        }
+
+
+class CompanyForm(CompanyProfileFields, VersionedForm):
+    pass
+
+
+class TechnologyForm(VersionedForm):
+    title_ja = text_field(_l("Title (Japanese)"), 200)
+    title_en = text_field(_l("Title (English)"), 200)
+    description_ja = long_text_field(_l("Description (Japanese)"))
+    description_en = long_text_field(_l("Description (English)"))
+    sectors = CheckboxListField(_l("Sectors"), coerce=int, validators=[Optional()])
+    track_record = long_text_field(_l("Track record"), 5000)
+
+    def validate_title_en(self, field) -> None:
+        if not (field.data or self.title_ja.data):
+            raise ValidationError(_l("Give a title in Japanese or English."))
+
+    def validate_description_en(self, field) -> None:
+        if not (field.data or self.description_ja.data):
+            raise ValidationError(_l("Describe the technology in Japanese or English."))
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=as_choices([("approve", _l("Approve")), ("reject", _l("Reject"))]),
+        validators=[InputRequired()],
+    )
+    reason = long_text_field(_l("Reason (sent to the company)"), 2000)
+
+    def validate_reason(self, field) -> None:
+        if self.decision.data == "reject" and not field.data:
+            raise ValidationError(_l("Say why the sign-up is rejected."))

@@ -1,0 +1,29 @@
+"""The aggregates; importing this package registers every table on the metadata."""
+
+from ypmatch.models.cities import PartnerCity, Region, Relationship, Sector
+from ypmatch.models.companies import ApprovalStatus, Company, CompanySize, Technology
+from ypmatch.models.companies import technology_sectors as technology_sectors_table
+from ypmatch.models.history import HistoryEntry
+from ypmatch.models.needs import FUNDING_SOURCES, Need, NeedStatus, Visibility
+from ypmatch.models.needs import need_sectors as need_sectors_table
+from ypmatch.models.users import Role, User
+
+__all__ = [
+    "FUNDING_SOURCES",
+    "ApprovalStatus",
+    "Company",
+    "CompanySize",
+    "HistoryEntry",
+    "Need",
+    "NeedStatus",
+    "PartnerCity",
+    "Region",
+    "Relationship",
+    "Role",
+    "Sector",
+    "Technology",
+    "User",
+    "Visibility",
+    "need_sectors_table",
+    "technology_sectors_table",
+]

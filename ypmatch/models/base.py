@@ -1,0 +1,33 @@
+"""Column helpers shared by the aggregates."""
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class CuratedRecordMixin(TimestampMixin):
+    """A record that is versioned (optimistic locking) and archived instead of deleted."""
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        # SQLAlchemy refuses an UPDATE whose row version moved underneath it.
+        return {"version_id_col": cls.__table__.c.version}

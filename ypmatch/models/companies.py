@@ -1,0 +1,114 @@
+"""Yokohama companies and the technologies they offer."""
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ypmatch.extensions import db
+from ypmatch.models.base import CuratedRecordMixin
+from ypmatch.models.cities import Sector
+
+YOKOHAMA_WARDS = (
+    "Tsurumi-ku", "Kanagawa-ku", "Nishi-ku", "Naka-ku", "Minami-ku", "Hodogaya-ku",
+    "Isogo-ku", "Kanazawa-ku", "Kohoku-ku", "Totsuka-ku", "Konan-ku", "Asahi-ku",
+    "Midori-ku", "Seya-ku", "Sakae-ku", "Izumi-ku", "Aoba-ku", "Tsuzuki-ku",
+)  # fmt: skip
+
+
+class CompanySize(StrEnum):
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+technology_sectors = sa.Table(
+    "technology_sectors",
+    db.metadata,
+    sa.Column(
+        "technology_id", sa.ForeignKey("technologies.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("sector_id", sa.ForeignKey("sectors.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Company(CuratedRecordMixin, db.Model):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    name_ja: Mapped[str] = mapped_column(sa.String(200), default="")
+    name_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    ward: Mapped[str] = mapped_column(sa.String(40), default="")
+    size: Mapped[str] = mapped_column(sa.String(20), default=CompanySize.SMALL)
+    website: Mapped[str] = mapped_column(sa.String(300), default="")
+    overseas_countries: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    yport_member: Mapped[bool] = mapped_column(default=False)
+    description_ja: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    approval_status: Mapped[str] = mapped_column(
+        sa.String(20), default=ApprovalStatus.PENDING, index=True
+    )
+    review_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    technologies: Mapped[list["Technology"]] = relationship(
+        back_populates="company", order_by="Technology.id"
+    )
+
+    def name(self, locale: str) -> str:
+        preferred, other = (
+            (self.name_ja, self.name_en) if locale == "ja" else (self.name_en, self.name_ja)
+        )
+        return preferred or other
+
+    def description(self, locale: str) -> str:
+        preferred, other = (
+            (self.description_ja, self.description_en)
+            if locale == "ja"
+            else (self.description_en, self.description_ja)
+        )
+        return preferred or other
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approval_status == ApprovalStatus.APPROVED
+
+    @property
+    def active_technologies(self) -> list["Technology"]:
+        return [tech for tech in self.technologies if not tech.is_archived]
+
+
+class Technology(CuratedRecordMixin, db.Model):
+    __tablename__ = "technologies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    title_ja: Mapped[str] = mapped_column(sa.String(200), default="")
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    description_ja: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    track_record: Mapped[str] = mapped_column(sa.Text, default="")
+
+    company: Mapped[Company] = relationship(back_populates="technologies")
+    sectors: Mapped[list[Sector]] = relationship(secondary=technology_sectors, order_by=Sector.id)
+
+    def title(self, locale: str) -> str:
+        preferred, other = (
+            (self.title_ja, self.title_en) if locale == "ja" else (self.title_en, self.title_ja)
+        )
+        return preferred or other
+
+    def description(self, locale: str) -> str:
+        preferred, other = (
+            (self.description_ja, self.description_en)
+            if locale == "ja"
+            else (self.description_en, self.description_ja)
+        )
+        return preferred or other

@@ -1,0 +1,127 @@
+"""Who may see and change what: roles plus ownership, in one place."""
+
+from collections.abc import Callable
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from ypmatch.models import Company, Need, NeedStatus, Role, Technology, User, Visibility
+
+LISTED_NEED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.IN_MISSION)
+
+
+def roles_required(*roles: str) -> Callable:
+    """Views for signed-in users of the given roles; others get 403 (anonymous: login)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from ypmatch.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = roles_required(Role.CURATOR, Role.ADMIN)
+
+
+def _is_staff(user: User | None) -> bool:
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
+def _approved_member(user: User | None) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and user.role == Role.COMPANY
+        and user.company is not None
+        and user.company.is_approved
+    )
+
+
+def visible_needs_condition(user: User | None) -> sa.ColumnElement[bool]:
+    """The needs a user may see, as a WHERE clause."""
+    if _is_staff(user):
+        return sa.true()
+    listed = Need.status.in_(LISTED_NEED_STATUSES) & Need.archived_at.is_(None)
+    visibilities = [Visibility.PUBLIC]
+    is_city = bool(user and user.is_authenticated and user.role == Role.CITY)
+    if is_city or _approved_member(user):
+        visibilities.append(Visibility.COMPANIES)
+    condition = listed & Need.visibility.in_(visibilities)
+    if user and user.is_authenticated and user.role == Role.CITY and user.city_id:
+        condition = condition | ((Need.city_id == user.city_id) & Need.archived_at.is_(None))
+    return condition
+
+
+def can_view_need(user: User | None, need: Need) -> bool:
+    if _is_staff(user):
+        return True
+    if need.is_archived:
+        return False
+    if user and user.is_authenticated and user.role == Role.CITY and user.city_id == need.city_id:
+        return True
+    if need.status not in LISTED_NEED_STATUSES:
+        return False
+    if need.visibility == Visibility.PUBLIC:
+        return True
+    if need.visibility == Visibility.COMPANIES:
+        return bool(user and user.is_authenticated and user.role == Role.CITY) or _approved_member(
+            user
+        )
+    return False
+
+
+def can_edit_need(user: User | None, need: Need) -> bool:
+    if _is_staff(user):
+        return True
+    # A focal point edits its own city's needs until the bureau has published them.
+    return bool(
+        user
+        and user.is_authenticated
+        and user.role == Role.CITY
+        and user.city_id == need.city_id
+        and need.status == NeedStatus.DRAFT
+        and not need.is_archived
+    )
+
+
+def can_view_company(user: User | None, company: Company) -> bool:
+    if _is_staff(user):
+        return True
+    if is_member_of(user, company):
+        return True
+    return company.is_approved and not company.is_archived
+
+
+def is_member_of(user: User | None, company: Company) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and user.role == Role.COMPANY
+        and user.company_id == company.id
+    )
+
+
+def can_edit_company(user: User | None, company: Company) -> bool:
+    if _is_staff(user):
+        return True
+    return is_member_of(user, company) and company.is_approved and not company.is_archived
+
+
+def can_edit_technology(user: User | None, technology: Technology) -> bool:
+    return can_edit_company(user, technology.company)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)

@@ -1,0 +1,1 @@
+"""Operations on the data: they change records, flush and record history, never commit."""

@@ -1,0 +1,118 @@
+"""Accounts: creation, sign-in with lockout, roles."""
+
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from ypmatch.extensions import db
+from ypmatch.models import Role, User
+from ypmatch.models.base import utcnow
+from ypmatch.services.records import add_history
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    email: str,
+    password: str,
+    role: str,
+    actor: User | None,
+    name: str = "",
+    company_id: int | None = None,
+    city_id: int | None = None,
+    locale: str = "",
+    source: str = "web",
+) -> User:
+    email = normalise_email(email)
+    if role not in set(Role):
+        raise AccountError(f"unknown role {role!r}; use one of {', '.join(Role)}")
+    if role == Role.COMPANY and company_id is None:
+        raise AccountError("a company member needs a company")
+    if role == Role.CITY and city_id is None:
+        raise AccountError("a city focal point needs a city")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if find_user_by_email(email) is not None:
+        raise AccountError(f"an account for {email} exists already")
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        company_id=company_id if role == Role.COMPANY else None,
+        city_id=city_id if role == Role.CITY else None,
+        locale=locale,
+        session_token=secrets.token_hex(16),
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    add_history(user, "create", actor, source=source)
+    return user
+
+
+def authenticate(email: str, password: str, max_failures: int, lockout_seconds: int) -> User | None:
+    """The user if the credentials are right and the account is not locked.
+
+    Failures count per account; after ``max_failures`` the account is locked for
+    ``lockout_seconds`` whatever password is tried, so guessing is slow.
+    """
+    user = find_user_by_email(email)
+    now = utcnow()
+    if user is None:
+        return None
+    locked_until = user.locked_until
+    if locked_until is not None and locked_until.tzinfo is None:
+        locked_until = locked_until.replace(tzinfo=now.tzinfo)
+    if locked_until is not None and locked_until > now:
+        return None
+    if not user.check_password(password) or not user.active:
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(seconds=lockout_seconds)
+            user.failed_logins = 0
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    return user
+
+
+def update_account(user: User, data: dict, actor: User | None, source: str = "web") -> None:
+    changes = {}
+    for field, value in data.items():
+        old = getattr(user, field)
+        if old != value:
+            changes[field] = [old, value]
+            setattr(user, field, value)
+    if changes:
+        if "role" in changes or "active" in changes:
+            # Role or access changed: sign the user out of existing sessions.
+            user.session_token = secrets.token_hex(16)
+        db.session.flush()
+        add_history(user, "update", actor, changes=changes, source=source)
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+
+
+def load_user_from_session(session_id: str) -> User | None:
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user

@@ -1,0 +1,134 @@
+"""Company sign-up and review, profiles and technologies."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ypmatch.extensions import db
+from ypmatch.models import (
+    ApprovalStatus,
+    Company,
+    Role,
+    Sector,
+    Technology,
+    User,
+    technology_sectors_table,
+)
+from ypmatch.services.accounts import create_user
+from ypmatch.services.needs import escape_like
+from ypmatch.services.records import create_record, update_record
+
+
+@dataclass(frozen=True)
+class CompanyFilters:
+    text: str = ""
+    sector_id: int | None = None
+    size: str = ""
+    approval_status: str = ""
+    yport_member: bool | None = None
+    archived: bool = False
+
+
+def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
+    query = sa.select(Company)
+    query = query.where(
+        Company.archived_at.is_not(None) if filters.archived else Company.archived_at.is_(None)
+    )
+    if not (viewer and viewer.is_authenticated and viewer.is_staff):
+        query = query.where(Company.approval_status == ApprovalStatus.APPROVED)
+    elif filters.approval_status:
+        query = query.where(Company.approval_status == filters.approval_status)
+    if filters.text:
+        pattern = f"%{escape_like(filters.text.strip())}%"
+        technology_match = sa.select(Technology.company_id).where(
+            sa.or_(
+                Technology.title_ja.ilike(pattern, escape="\\"),
+                Technology.title_en.ilike(pattern, escape="\\"),
+                Technology.description_ja.ilike(pattern, escape="\\"),
+                Technology.description_en.ilike(pattern, escape="\\"),
+            )
+        )
+        query = query.where(
+            sa.or_(
+                Company.name_ja.ilike(pattern, escape="\\"),
+                Company.name_en.ilike(pattern, escape="\\"),
+                Company.description_ja.ilike(pattern, escape="\\"),
+                Company.description_en.ilike(pattern, escape="\\"),
+                Company.id.in_(technology_match),
+            )
+        )
+    if filters.sector_id:
+        query = query.where(
+            Company.id.in_(
+                sa.select(Technology.company_id)
+                .join(
+                    technology_sectors_table,
+                    technology_sectors_table.c.technology_id == Technology.id,
+                )
+                .where(technology_sectors_table.c.sector_id == filters.sector_id)
+            )
+        )
+    if filters.size:
+        query = query.where(Company.size == filters.size)
+    if filters.yport_member is not None:
+        query = query.where(Company.yport_member.is_(filters.yport_member))
+    return query.order_by(Company.name_en, Company.name_ja, Company.id)
+
+
+def sign_up_company(
+    company_data: dict, email: str, password: str, name: str, locale: str = ""
+) -> tuple[Company, User]:
+    """A new company, pending the bureau's review, and its first member's account."""
+    company = Company(**company_data, approval_status=ApprovalStatus.PENDING)
+    create_record(company, None, note="sign-up")
+    user = create_user(
+        email, password, Role.COMPANY, None, name=name, company_id=company.id, locale=locale
+    )
+    return company, user
+
+
+def review_company(company: Company, approve: bool, reason: str, actor: User) -> dict:
+    status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    return update_record(
+        company,
+        {"approval_status": status, "review_reason": reason.strip()},
+        actor,
+        action="approve" if approve else "reject",
+        note=reason.strip(),
+    )
+
+
+def create_company(data: dict, actor: User | None, source: str = "web") -> Company:
+    return create_record(Company(**data), actor, source=source)
+
+
+def update_company(company: Company, data: dict, actor: User, expected_version: int) -> dict:
+    return update_record(company, data, actor, expected_version=expected_version)
+
+
+def create_technology(
+    company: Company, data: dict, actor: User | None, source: str = "web"
+) -> Technology:
+    sectors: list[Sector] = data.pop("sectors", [])
+    technology = Technology(**data, company_id=company.id)
+    technology.sectors = sectors
+    return create_record(technology, actor, source=source)
+
+
+def update_technology(
+    technology: Technology, data: dict, actor: User, expected_version: int
+) -> dict:
+    return update_record(technology, data, actor, expected_version=expected_version)
+
+
+def pending_companies() -> list[Company]:
+    return list(
+        db.session.scalars(
+            sa.select(Company)
+            .where(
+                Company.approval_status == ApprovalStatus.PENDING,
+                Company.archived_at.is_(None),
+            )
+            .order_by(Company.created_at)
+        )
+    )

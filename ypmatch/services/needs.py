@@ -1,0 +1,101 @@
+"""Receiving, editing, tagging and publishing city needs."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ypmatch.models import Need, NeedStatus, Role, Sector, User, need_sectors_table
+from ypmatch.permissions import visible_needs_condition
+from ypmatch.services.records import create_record, update_record
+
+STATUS_ACTIONS = {
+    NeedStatus.PUBLISHED: "publish",
+    NeedStatus.IN_MISSION: "update",
+    NeedStatus.CLOSED: "close",
+    NeedStatus.DRAFT: "unpublish",
+}
+
+
+@dataclass(frozen=True)
+class NeedFilters:
+    text: str = ""
+    city_id: int | None = None
+    sector_id: int | None = None
+    status: str = ""
+    language: str = ""
+    archived: bool = False
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
+    query = sa.select(Need).where(visible_needs_condition(viewer))
+    query = query.where(
+        Need.archived_at.is_not(None) if filters.archived else Need.archived_at.is_(None)
+    )
+    if filters.text:
+        pattern = f"%{escape_like(filters.text.strip())}%"
+        query = query.where(
+            sa.or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        Need.title_en,
+                        Need.title_ja,
+                        Need.description_en,
+                        Need.description_ja,
+                        Need.ref,
+                    )
+                )
+            )
+        )
+    if filters.city_id:
+        query = query.where(Need.city_id == filters.city_id)
+    if filters.sector_id:
+        query = query.where(
+            Need.id.in_(
+                sa.select(need_sectors_table.c.need_id).where(
+                    need_sectors_table.c.sector_id == filters.sector_id
+                )
+            )
+        )
+    if filters.status:
+        query = query.where(Need.status == filters.status)
+    if filters.language == "en":
+        query = query.where((Need.title_en != "") | (Need.description_en != ""))
+    elif filters.language == "ja":
+        query = query.where((Need.title_ja != "") | (Need.description_ja != ""))
+    return query.order_by(Need.updated_at.desc(), Need.id.desc())
+
+
+def create_need(data: dict, actor: User | None, source: str = "web") -> Need:
+    sectors: list[Sector] = data.pop("sectors", [])
+    if actor is not None and actor.role == Role.CITY:
+        # Focal points submit for their own city; the bureau decides what is published.
+        data["city_id"] = actor.city_id
+        data["status"] = NeedStatus.DRAFT
+    need = Need(**data, created_by_id=actor.id if actor else None)
+    need.sectors = sectors
+    return create_record(need, actor, source=source)
+
+
+def update_need(need: Need, data: dict, actor: User, expected_version: int) -> dict:
+    if actor.role == Role.CITY:
+        data.pop("status", None)
+        data.pop("visibility", None)
+        data["city_id"] = actor.city_id
+    return update_record(need, data, actor, expected_version=expected_version)
+
+
+def change_need_status(
+    need: Need, status: str, actor: User, expected_version: int | None = None
+) -> dict:
+    return update_record(
+        need,
+        {"status": status},
+        actor,
+        expected_version=expected_version,
+        action=STATUS_ACTIONS.get(NeedStatus(status), "update"),
+    )

@@ -1,0 +1,160 @@
+"""Create, update, archive and restore any curated record, keeping its history.
+
+Every change goes through here so that no edit escapes the history and no stale
+edit overwrites a newer one.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ypmatch.extensions import db
+from ypmatch.models import HistoryEntry, Sector, User
+from ypmatch.models.base import utcnow
+
+HIDDEN_FIELDS = {"password_hash", "session_token", "created_at", "updated_at"}
+
+
+class ConflictError(Exception):
+    """The record changed since the editor loaded it."""
+
+    def __init__(self, record: Any, expected_version: int):
+        super().__init__(f"{record_type(record)} {record.id} is at version {record.version}")
+        self.record = record
+        self.expected_version = expected_version
+
+
+def record_type(record: Any) -> str:
+    return record.__tablename__
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Sector):
+        return value.slug
+    return value
+
+
+def snapshot(record: Any) -> dict[str, Any]:
+    """The record's fields as JSON-ready values (sectors as slugs)."""
+    values = {
+        column.key: _plain(getattr(record, column.key))
+        for column in sa.inspect(record).mapper.column_attrs
+        if column.key not in HIDDEN_FIELDS
+    }
+    if hasattr(record, "sectors"):
+        values["sectors"] = sorted(sector.slug for sector in record.sectors)
+    return values
+
+
+def add_history(
+    record: Any,
+    action: str,
+    actor: User | None,
+    changes: dict[str, list[Any]] | None = None,
+    source: str = "web",
+    note: str = "",
+) -> HistoryEntry:
+    entry = HistoryEntry(
+        record_type=record_type(record),
+        record_id=record.id,
+        action=action,
+        changes=changes or {},
+        snapshot=snapshot(record),
+        version=getattr(record, "version", None),
+        user_id=actor.id if actor else None,
+        source=source,
+        note=note,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _diff(record: Any, data: dict[str, Any]) -> dict[str, list[Any]]:
+    changes = {}
+    for field, new_value in data.items():
+        old_value = getattr(record, field)
+        if field == "sectors":
+            old_plain = sorted(sector.slug for sector in old_value)
+            new_plain = sorted(sector.slug for sector in new_value)
+        else:
+            old_plain, new_plain = _plain(old_value), _plain(new_value)
+        if old_plain != new_plain:
+            changes[field] = [old_plain, new_plain]
+    return changes
+
+
+def create_record(record: Any, actor: User | None, source: str = "web", note: str = "") -> Any:
+    db.session.add(record)
+    db.session.flush()
+    add_history(record, "create", actor, changes=None, source=source, note=note)
+    return record
+
+
+def update_record(
+    record: Any,
+    data: dict[str, Any],
+    actor: User | None,
+    expected_version: int | None = None,
+    action: str = "update",
+    source: str = "web",
+    note: str = "",
+) -> dict[str, list[Any]]:
+    """Apply ``data`` to ``record``; returns the changes (empty when nothing changed).
+
+    ``expected_version`` is the version the editor saw; a different current version
+    means someone else saved in between, and the edit is refused.
+    """
+    if expected_version is not None and record.version != expected_version:
+        raise ConflictError(record, expected_version)
+    changes = _diff(record, data)
+    if not changes:
+        return {}
+    for field, value in data.items():
+        setattr(record, field, value)
+    db.session.flush()
+    add_history(record, action, actor, changes=changes, source=source, note=note)
+    return changes
+
+
+def archive_record(record: Any, actor: User | None, note: str = "", source: str = "web") -> None:
+    if record.archived_at is not None:
+        return
+    update_record(
+        record, {"archived_at": utcnow()}, actor, action="archive", note=note, source=source
+    )
+
+
+def restore_record(record: Any, actor: User | None, note: str = "", source: str = "web") -> None:
+    if record.archived_at is None:
+        return
+    update_record(record, {"archived_at": None}, actor, action="restore", note=note, source=source)
+
+
+def history_of(record: Any) -> list[HistoryEntry]:
+    return list(
+        db.session.scalars(
+            sa.select(HistoryEntry)
+            .where(
+                HistoryEntry.record_type == record_type(record),
+                HistoryEntry.record_id == record.id,
+            )
+            .order_by(HistoryEntry.id.desc())
+        )
+    )
+
+
+def latest_change(record: Any) -> HistoryEntry | None:
+    return db.session.scalar(
+        sa.select(HistoryEntry)
+        .where(
+            HistoryEntry.record_type == record_type(record),
+            HistoryEntry.record_id == record.id,
+        )
+        .order_by(HistoryEntry.id.desc())
+        .limit(1)
+    )

@@ -1,0 +1,126 @@
+"""Sign-in, sign-out, company sign-up and account settings."""
+
+import secrets
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+
+from ypmatch.extensions import db
+from ypmatch.forms.auth import AccountForm, LoginForm, PasswordChangeForm, SignUpForm
+from ypmatch.services.accounts import AccountError, authenticate, update_account
+from ypmatch.services.companies import sign_up_company
+from ypmatch.views.records import safe_next_url
+
+blueprint = Blueprint("auth", __name__)
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(
+            form.email.data,
+            form.password.data,
+            current_app.config["LOGIN_MAX_FAILURES"],
+            current_app.config["LOGIN_LOCKOUT_SECONDS"],
+        )
+        db.session.commit()  # failure counters are kept even when sign-in fails
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            flash(_("Signed in."), "success")
+            return redirect(safe_next_url(request.args.get("next")))
+        # One message for every failure, so nobody learns which accounts exist.
+        flash(
+            _(
+                "Email or password is wrong, or the account is locked for a while after "
+                "too many attempts."
+            ),
+            "error",
+        )
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@blueprint.post("/logout")
+def logout():
+    form = FlaskForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        logout_user()
+        flash(_("Signed out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@blueprint.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            _company, user = sign_up_company(
+                form.profile_data(),
+                form.email.data,
+                form.password.data,
+                form.person_name.data,
+            )
+        except AccountError:
+            db.session.rollback()
+            # Same answer whether or not the address is known: no account enumeration.
+            flash(
+                _(
+                    "We could not create an account with this email. If you already have one, "
+                    "sign in instead."
+                ),
+                "error",
+            )
+            return render_template("auth/signup.html", form=form), 422
+        db.session.commit()
+        login_user(user)
+        flash(
+            _(
+                "Thank you. The bureau will review your company and you will be able to add "
+                "technologies once it is approved."
+            ),
+            "success",
+        )
+        return redirect(url_for("companies.show", company_id=user.company_id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/signup.html", form=form), status
+
+
+@blueprint.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = AccountForm(obj=current_user)
+    password_form = PasswordChangeForm(prefix="pw")
+    if form.validate_on_submit():
+        update_account(
+            current_user, {"name": form.name.data, "locale": form.locale.data}, current_user
+        )
+        db.session.commit()
+        flash(_("Your settings are saved."), "success")
+        return redirect(url_for("auth.account"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/account.html", form=form, password_form=password_form), status
+
+
+@blueprint.post("/account/password")
+@login_required
+def change_password():
+    form = AccountForm(obj=current_user)
+    password_form = PasswordChangeForm(prefix="pw")
+    if password_form.validate_on_submit():
+        if not current_user.check_password(password_form.current_password.data):
+            password_form.current_password.errors.append(_("This is not your current password."))
+        else:
+            current_user.set_password(password_form.new_password.data)
+            current_user.session_token = secrets.token_hex(16)
+            db.session.commit()
+            login_user(current_user)
+            flash(_("Your password is changed; other sessions are signed out."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, password_form=password_form), 422

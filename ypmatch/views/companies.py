@@ -1,0 +1,288 @@
+"""Companies and their technologies; sign-up review for the bureau."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ypmatch.extensions import db
+from ypmatch.forms.common import ConfirmForm, as_choices
+from ypmatch.forms.companies import CompanyForm, ReviewForm, TechnologyForm
+from ypmatch.models import Company, Technology
+from ypmatch.permissions import (
+    can_edit_company,
+    can_view_company,
+    is_member_of,
+    require,
+    staff_required,
+)
+from ypmatch.services.cities import active_sectors, sectors_by_ids
+from ypmatch.services.companies import (
+    CompanyFilters,
+    companies_query,
+    create_technology,
+    pending_companies,
+    review_company,
+    update_company,
+    update_technology,
+)
+from ypmatch.services.records import ConflictError
+from ypmatch.views.records import (
+    archive_or_restore,
+    int_arg,
+    page_number,
+    render_history,
+    report_conflict,
+)
+
+blueprint = Blueprint("companies", __name__, url_prefix="/companies")
+
+
+def _filters_from_request() -> CompanyFilters:
+    is_staff = current_user.is_authenticated and current_user.is_staff
+    yport = request.args.get("yport")
+    return CompanyFilters(
+        text=request.args.get("q", "")[:200],
+        sector_id=int_arg("sector"),
+        size=request.args.get("size", "")
+        if request.args.get("size") in ("small", "medium", "large")
+        else "",
+        approval_status=request.args.get("approval", "") if is_staff else "",
+        yport_member={"1": True, "0": False}.get(yport or ""),
+        archived=is_staff and request.args.get("archived") == "1",
+    )
+
+
+@blueprint.get("/")
+def index():
+    filters = _filters_from_request()
+    page = db.paginate(
+        companies_query(current_user, filters),
+        page=page_number(),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "companies/index.html", page=page, filters=filters, sectors=active_sectors()
+    )
+
+
+def _get_company(company_id: int) -> Company:
+    company = db.get_or_404(Company, company_id)
+    if not can_view_company(current_user, company):
+        abort(404)
+    return company
+
+
+@blueprint.get("/<int:company_id>")
+def show(company_id: int):
+    company = _get_company(company_id)
+    return render_template(
+        "companies/show.html",
+        company=company,
+        can_edit=can_edit_company(current_user, company),
+        is_member=is_member_of(current_user, company),
+        confirm_form=ConfirmForm(),
+        review_form=ReviewForm(),
+    )
+
+
+@blueprint.route("/<int:company_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(company_id: int):
+    company = db.get_or_404(Company, company_id)
+    require(can_edit_company(current_user, company))
+    form = CompanyForm(obj=company)
+    if request.method == "GET":
+        form.version.data = str(company.version)
+    other_change = None
+    if form.validate_on_submit():
+        try:
+            update_company(company, form.profile_data(), current_user, form.expected_version())
+        except ConflictError as error:
+            other_change = report_conflict(error, form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("companies.show", company_id=company.id))
+    status = 409 if other_change else (422 if form.is_submitted() else 200)
+    return render_template(
+        "companies/form.html", form=form, company=company, other_change=other_change
+    ), status
+
+
+@blueprint.get("/review")
+@staff_required
+def review_queue():
+    return render_template(
+        "companies/review.html", companies=pending_companies(), review_form=ReviewForm()
+    )
+
+
+@blueprint.post("/<int:company_id>/review")
+@staff_required
+def review(company_id: int):
+    company = db.get_or_404(Company, company_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        approve = form.decision.data == "approve"
+        review_company(company, approve, form.reason.data or "", current_user)
+        db.session.commit()
+        flash(_("Approved.") if approve else _("Rejected."), "success")
+        return redirect(url_for("companies.review_queue"))
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+    return redirect(url_for("companies.show", company_id=company.id))
+
+
+@blueprint.post("/<int:company_id>/archive")
+@staff_required
+def archive(company_id: int):
+    company = db.get_or_404(Company, company_id)
+    return archive_or_restore(company, False, url_for("companies.show", company_id=company.id))
+
+
+@blueprint.post("/<int:company_id>/restore")
+@staff_required
+def restore(company_id: int):
+    company = db.get_or_404(Company, company_id)
+    return archive_or_restore(company, True, url_for("companies.show", company_id=company.id))
+
+
+@blueprint.get("/<int:company_id>/history")
+@login_required
+def history(company_id: int):
+    company = db.get_or_404(Company, company_id)
+    require(current_user.is_staff or is_member_of(current_user, company))
+    return render_history(
+        company,
+        company.name(str(get_locale())),
+        url_for("companies.show", company_id=company.id),
+    )
+
+
+def _get_technology(company_id: int, technology_id: int) -> Technology:
+    technology = db.get_or_404(Technology, technology_id)
+    if technology.company_id != company_id:
+        abort(404)
+    if not can_view_company(current_user, technology.company):
+        abort(404)
+    if technology.is_archived and not can_edit_company(current_user, technology.company):
+        abort(404)
+    return technology
+
+
+def _prepare_technology_form(form: TechnologyForm) -> TechnologyForm:
+    locale = str(get_locale())
+    form.sectors.choices = as_choices(
+        [(sector.id, sector.name(locale)) for sector in active_sectors()]
+    )
+    return form
+
+
+def _technology_data(form: TechnologyForm) -> dict:
+    return {
+        "title_ja": form.title_ja.data or "",
+        "title_en": form.title_en.data or "",
+        "description_ja": form.description_ja.data or "",
+        "description_en": form.description_en.data or "",
+        "track_record": form.track_record.data or "",
+        "sectors": sectors_by_ids(form.sectors.data or []),
+    }
+
+
+@blueprint.route("/<int:company_id>/technologies/new", methods=["GET", "POST"])
+@login_required
+def create_technology_view(company_id: int):
+    company = db.get_or_404(Company, company_id)
+    require(can_edit_company(current_user, company))
+    form = _prepare_technology_form(TechnologyForm())
+    if form.validate_on_submit():
+        technology = create_technology(company, _technology_data(form), current_user)
+        db.session.commit()
+        flash(_("Technology added."), "success")
+        return redirect(
+            url_for("companies.technology", company_id=company.id, technology_id=technology.id)
+        )
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "companies/technology_form.html", form=form, company=company, technology=None
+    ), status
+
+
+@blueprint.get("/<int:company_id>/technologies/<int:technology_id>")
+def technology(company_id: int, technology_id: int):
+    technology = _get_technology(company_id, technology_id)
+    return render_template(
+        "companies/technology.html",
+        technology=technology,
+        company=technology.company,
+        can_edit=can_edit_company(current_user, technology.company),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@blueprint.route("/<int:company_id>/technologies/<int:technology_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_technology(company_id: int, technology_id: int):
+    technology = _get_technology(company_id, technology_id)
+    require(can_edit_company(current_user, technology.company))
+    form = _prepare_technology_form(TechnologyForm(obj=technology))
+    if request.method == "GET":
+        form.version.data = str(technology.version)
+        form.sectors.data = [sector.id for sector in technology.sectors]
+    other_change = None
+    if form.validate_on_submit():
+        try:
+            update_technology(
+                technology, _technology_data(form), current_user, form.expected_version()
+            )
+        except ConflictError as error:
+            other_change = report_conflict(error, form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(
+                url_for("companies.technology", company_id=company_id, technology_id=technology.id)
+            )
+    status = 409 if other_change else (422 if form.is_submitted() else 200)
+    return render_template(
+        "companies/technology_form.html",
+        form=form,
+        company=technology.company,
+        technology=technology,
+        other_change=other_change,
+    ), status
+
+
+@blueprint.post("/<int:company_id>/technologies/<int:technology_id>/archive")
+@login_required
+def archive_technology(company_id: int, technology_id: int):
+    technology = _get_technology(company_id, technology_id)
+    require(can_edit_company(current_user, technology.company))
+    return archive_or_restore(technology, False, url_for("companies.show", company_id=company_id))
+
+
+@blueprint.post("/<int:company_id>/technologies/<int:technology_id>/restore")
+@login_required
+def restore_technology(company_id: int, technology_id: int):
+    technology = _get_technology(company_id, technology_id)
+    require(can_edit_company(current_user, technology.company))
+    return archive_or_restore(
+        technology,
+        True,
+        url_for("companies.technology", company_id=company_id, technology_id=technology_id),
+    )
+
+
+@blueprint.get("/<int:company_id>/technologies/<int:technology_id>/history")
+@login_required
+def technology_history(company_id: int, technology_id: int):
+    technology = _get_technology(company_id, technology_id)
+    require(current_user.is_staff or is_member_of(current_user, technology.company))
+    return render_history(
+        technology,
+        technology.title(str(get_locale())),
+        url_for("companies.technology", company_id=company_id, technology_id=technology_id),
+    )

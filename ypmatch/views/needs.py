@@ -1,0 +1,187 @@
+"""City needs: lists for everyone, curation for the bureau, drafts for focal points."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ypmatch.extensions import db
+from ypmatch.forms.common import ConfirmForm, as_choices
+from ypmatch.forms.needs import NeedForm, NeedStatusForm
+from ypmatch.models import Need, Role
+from ypmatch.permissions import can_edit_need, can_view_need, require, staff_required
+from ypmatch.services.cities import active_cities, active_sectors, sectors_by_ids
+from ypmatch.services.needs import (
+    NeedFilters,
+    change_need_status,
+    create_need,
+    needs_query,
+    update_need,
+)
+from ypmatch.services.records import ConflictError
+from ypmatch.views.records import (
+    archive_or_restore,
+    int_arg,
+    page_number,
+    render_history,
+    report_conflict,
+)
+
+blueprint = Blueprint("needs", __name__, url_prefix="/needs")
+
+
+def _filters_from_request() -> NeedFilters:
+    is_staff = current_user.is_authenticated and current_user.is_staff
+    return NeedFilters(
+        text=request.args.get("q", "")[:200],
+        city_id=int_arg("city"),
+        sector_id=int_arg("sector"),
+        status=request.args.get("status", "")
+        if request.args.get("status") in ("draft", "published", "in_mission", "closed")
+        else "",
+        language=request.args.get("lang", "") if request.args.get("lang") in ("en", "ja") else "",
+        archived=is_staff and request.args.get("archived") == "1",
+    )
+
+
+@blueprint.get("/")
+def index():
+    filters = _filters_from_request()
+    page = db.paginate(
+        needs_query(current_user, filters),
+        page=page_number(),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "needs/index.html",
+        page=page,
+        filters=filters,
+        cities=active_cities(),
+        sectors=active_sectors(),
+    )
+
+
+def _get_need(need_id: int) -> Need:
+    need = db.get_or_404(Need, need_id)
+    if not can_view_need(current_user, need):
+        # Hidden needs look the same as missing ones to those who may not see them.
+        abort(404)
+    return need
+
+
+@blueprint.get("/<int:need_id>")
+def show(need_id: int):
+    need = _get_need(need_id)
+    return render_template(
+        "needs/show.html",
+        need=need,
+        can_edit=can_edit_need(current_user, need),
+        confirm_form=ConfirmForm(),
+        status_form=NeedStatusForm(status=need.status),
+    )
+
+
+def _prepare_form(form: NeedForm) -> NeedForm:
+    locale = str(get_locale())
+    form.sectors.choices = as_choices(
+        [(sector.id, sector.name(locale)) for sector in active_sectors()]
+    )
+    if current_user.role == Role.CITY:
+        form.city_id.choices = as_choices([(current_user.city.id, current_user.city.name(locale))])
+        # Focal points submit drafts; the bureau decides status and visibility.
+        del form.status
+        del form.visibility
+    else:
+        form.city_id.choices = as_choices(
+            [(city.id, city.name(locale)) for city in active_cities()]
+        )
+    return form
+
+
+def _form_data(form: NeedForm) -> dict:
+    data = form.need_data(sectors_by_ids(form.sectors.data or []))
+    if current_user.role == Role.CITY:
+        data.pop("status")
+        data.pop("visibility")
+    return data
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    require(current_user.role in (Role.CURATOR, Role.ADMIN, Role.CITY))
+    form = _prepare_form(NeedForm())
+    if request.method == "GET" and current_user.role == Role.CITY:
+        form.city_id.data = current_user.city_id
+    if form.validate_on_submit():
+        need = create_need(_form_data(form), current_user)
+        db.session.commit()
+        flash(_("Need saved."), "success")
+        return redirect(url_for("needs.show", need_id=need.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("needs/form.html", form=form, need=None), status
+
+
+@blueprint.route("/<int:need_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(need_id: int):
+    need = db.get_or_404(Need, need_id)
+    require(can_edit_need(current_user, need))
+    form = _prepare_form(NeedForm(obj=need))
+    if request.method == "GET":
+        form.version.data = str(need.version)
+        form.sectors.data = [sector.id for sector in need.sectors]
+    other_change = None
+    if form.validate_on_submit():
+        try:
+            update_need(need, _form_data(form), current_user, form.expected_version())
+        except ConflictError as error:
+            other_change = report_conflict(error, form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("needs.show", need_id=need.id))
+    status = 409 if other_change else (422 if form.is_submitted() else 200)
+    return render_template(
+        "needs/form.html", form=form, need=need, other_change=other_change
+    ), status
+
+
+@blueprint.post("/<int:need_id>/status")
+@staff_required
+def change_status(need_id: int):
+    need = db.get_or_404(Need, need_id)
+    form = NeedStatusForm()
+    if form.validate_on_submit():
+        change_need_status(need, form.status.data, current_user)
+        db.session.commit()
+        flash(_("Status changed."), "success")
+    else:
+        flash(_("Choose a valid status."), "error")
+    return redirect(url_for("needs.show", need_id=need.id))
+
+
+@blueprint.post("/<int:need_id>/archive")
+@login_required
+def archive(need_id: int):
+    need = db.get_or_404(Need, need_id)
+    require(can_edit_need(current_user, need))
+    return archive_or_restore(need, False, url_for("needs.index"))
+
+
+@blueprint.post("/<int:need_id>/restore")
+@staff_required
+def restore(need_id: int):
+    need = db.get_or_404(Need, need_id)
+    return archive_or_restore(need, True, url_for("needs.show", need_id=need.id))
+
+
+@blueprint.get("/<int:need_id>/history")
+@login_required
+def history(need_id: int):
+    need = db.get_or_404(Need, need_id)
+    require(current_user.is_staff or can_edit_need(current_user, need))
+    return render_history(
+        need, need.title(str(get_locale())), url_for("needs.show", need_id=need.id)
+    )

@@ -1,0 +1,79 @@
+"""View steps every curated record shares: history page, archive, restore, conflicts."""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ypmatch.extensions import db
+from ypmatch.forms.common import ConfirmForm
+from ypmatch.services.records import (
+    ConflictError,
+    archive_record,
+    history_of,
+    latest_change,
+    restore_record,
+)
+
+
+def render_history(record: Any, title: str, back_url: str):
+    return render_template(
+        "history.html", record=record, title=title, back_url=back_url, entries=history_of(record)
+    )
+
+
+def archive_or_restore(record: Any, restore: bool, next_url: str):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The request could not be checked; nothing was changed."), "error")
+        return redirect(next_url)
+    if restore:
+        restore_record(record, current_user, note=form.note.data or "")
+        flash(_("Restored."), "success")
+    else:
+        archive_record(record, current_user, note=form.note.data or "")
+        flash(_("Archived. A curator can restore it from the archive."), "success")
+    db.session.commit()
+    return redirect(next_url)
+
+
+def report_conflict(error: ConflictError, form) -> None:
+    """Tell the editor someone else saved first; their form now carries the new version."""
+    db.session.rollback()
+    db.session.refresh(error.record)
+    other = latest_change(error.record)
+    who = (other.user.name or other.user.email) if other and other.user else _("someone")
+    flash(
+        _(
+            "%(who)s saved this record while you were editing it, so your changes were not "
+            "saved. Review their change below, then save again to apply yours.",
+            who=who,
+        ),
+        "error",
+    )
+    form.version.data = str(error.record.version)
+    return other
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def safe_next_url(target: str | None) -> str:
+    """Only same-site paths: a ``next`` parameter must not send users elsewhere."""
+    if not target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.index")
+    return target
