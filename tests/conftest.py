@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from sqlalchemy.pool import StaticPool
 
 from ypmatch import create_app
@@ -47,6 +48,19 @@ def _use_savepoints_on_sqlite(engine: sa.Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+class IsolatedRequestClient(FlaskClient):
+    """Each request gets an app context of its own, as in production.
+
+    The session-wide app context would otherwise be reused by every request, so
+    ``g`` (the signed-in user, the locale) and the database session would leak from
+    one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     config = {
@@ -56,6 +70,8 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "LOGIN_MAX_FAILURES": 3,
+        # Hashing stays real but cheap; test_auth checks production's scrypt separately.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     if TEST_DATABASE_URL.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -63,6 +79,7 @@ def app(tmp_path_factory):
             "connect_args": {"check_same_thread": False},
         }
     app = create_app(config)
+    app.test_client_class = IsolatedRequestClient
     with app.app_context():
         _use_savepoints_on_sqlite(db.engine)
         db.drop_all()

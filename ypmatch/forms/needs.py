@@ -43,18 +43,21 @@ class NeedForm(VersionedForm):
             raise ValidationError(_l("Describe the need in English or Japanese."))
 
     def need_data(self, sectors: list) -> dict:
-        return {
+        """The need's fields; status and visibility only when the form offers them."""
+        data = {
             "city_id": self.city_id.data,
             "title_en": self.title_en.data or "",
             "title_ja": self.title_ja.data or "",
             "description_en": self.description_en.data or "",
             "description_ja": self.description_ja.data or "",
             "sectors": sectors,
-            "status": self.status.data,
-            "visibility": self.visibility.data,
             "funding": sorted(self.funding.data or []),
             "timeline": self.timeline.data or "",
         }
+        for name in ("status", "visibility"):
+            if name in self:
+                data[name] = self[name].data
+        return data
 
 
 class NeedStatusForm(FlaskForm):

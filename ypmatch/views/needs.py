@@ -100,11 +100,7 @@ def _prepare_form(form: NeedForm) -> NeedForm:
 
 
 def _form_data(form: NeedForm) -> dict:
-    data = form.need_data(sectors_by_ids(form.sectors.data or []))
-    if current_user.role == Role.CITY:
-        data.pop("status")
-        data.pop("visibility")
-    return data
+    return form.need_data(sectors_by_ids(form.sectors.data or []))
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

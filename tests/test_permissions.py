@@ -1,0 +1,151 @@
+"""Role and ownership rules, route by route, for every kind of user."""
+
+import pytest
+
+from tests.conftest import ROLES
+from ypmatch.extensions import db
+
+LOGIN = 302  # anonymous users are sent to the sign-in page
+
+# url template -> expected status per role, in the order of ROLES:
+# anonymous, member of A, member of B, city focal point (Cebu), curator, admin
+GET_MATRIX = {
+    "/needs/{public_need}": (200, 200, 200, 200, 200, 200),
+    "/needs/{members_need}": (404, 200, 200, 200, 200, 200),
+    "/needs/{internal_need}": (404, 404, 404, 200, 200, 200),
+    "/needs/{draft_need}": (404, 404, 404, 200, 200, 200),
+    "/needs/{public_need}/edit": (LOGIN, 403, 403, 403, 200, 200),
+    "/needs/{draft_need}/edit": (LOGIN, 403, 403, 200, 200, 200),
+    "/needs/{public_need}/history": (LOGIN, 403, 403, 403, 200, 200),
+    "/needs/new": (LOGIN, 403, 403, 200, 200, 200),
+    "/cities/{cebu}": (200, 200, 200, 200, 200, 200),
+    "/cities/new": (LOGIN, 403, 403, 403, 200, 200),
+    "/cities/{cebu}/edit": (LOGIN, 403, 403, 403, 200, 200),
+    "/cities/{cebu}/history": (LOGIN, 403, 403, 403, 200, 200),
+    "/sectors/": (200, 200, 200, 200, 200, 200),
+    "/sectors/new": (LOGIN, 403, 403, 403, 200, 200),
+    "/sectors/{water}/edit": (LOGIN, 403, 403, 403, 200, 200),
+    "/companies/{company_a}": (200, 200, 200, 200, 200, 200),
+    "/companies/{company_a}/edit": (LOGIN, 200, 403, 403, 200, 200),
+    "/companies/{company_a}/history": (LOGIN, 200, 403, 403, 200, 200),
+    "/companies/{company_a}/technologies/new": (LOGIN, 200, 403, 403, 200, 200),
+    "/companies/{company_a}/technologies/{technology_a}": (200, 200, 200, 200, 200, 200),
+    "/companies/{company_a}/technologies/{technology_a}/edit": (LOGIN, 200, 403, 403, 200, 200),
+    "/companies/{company_b}/technologies/{technology_a}": (404, 404, 404, 404, 404, 404),
+    "/companies/{pending_company}": (404, 404, 404, 404, 200, 200),
+    "/companies/review": (LOGIN, 403, 403, 403, 200, 200),
+    "/admin/users": (LOGIN, 403, 403, 403, 403, 200),
+    "/admin/users/new": (LOGIN, 403, 403, 403, 403, 200),
+    "/account": (LOGIN, 200, 200, 200, 200, 200),
+}
+
+
+def _ids(world) -> dict[str, int]:
+    return {
+        name: getattr(world, name).id
+        for name in (
+            "public_need", "members_need", "internal_need", "draft_need", "cebu", "water",
+            "company_a", "company_b", "pending_company", "technology_a",
+        )
+    }
+
+
+@pytest.mark.parametrize("role_index,role", list(enumerate(ROLES)))
+def test_get_matrix(client, login_as, world, role_index, role):
+    login_as(role)
+    ids = _ids(world)
+    failures = []
+    for template, expected in GET_MATRIX.items():
+        url = template.format(**ids)
+        status = client.get(url).status_code
+        if status != expected[role_index]:
+            failures.append(f"{url}: expected {expected[role_index]}, got {status}")
+    assert failures == []
+
+
+# State-changing routes: who may post, and the record must stay untouched for the others.
+POST_MATRIX = {
+    "/needs/{public_need}/status": ({"status": "closed"}, (LOGIN, 403, 403, 403, 302, 302)),
+    "/needs/{public_need}/archive": ({}, (LOGIN, 403, 403, 403, 302, 302)),
+    "/cities/{cebu}/archive": ({}, (LOGIN, 403, 403, 403, 302, 302)),
+    "/companies/{company_a}/archive": ({}, (LOGIN, 403, 403, 403, 302, 302)),
+    "/companies/{company_a}/technologies/{technology_a}/archive": (
+        {}, (LOGIN, 302, 403, 403, 302, 302)),
+    "/companies/{pending_company}/review": (
+        {"decision": "approve", "reason": ""}, (LOGIN, 403, 403, 403, 302, 302)),
+}
+
+
+@pytest.mark.parametrize("url_template", list(POST_MATRIX))
+@pytest.mark.parametrize("role_index,role", list(enumerate(ROLES)))
+def test_post_matrix(client, login_as, world, role_index, role, url_template):
+    login_as(role)
+    data, expected = POST_MATRIX[url_template]
+    url = url_template.format(**_ids(world))
+    response = client.post(url, data=data)
+    assert response.status_code == expected[role_index], url
+    refused = role == "anonymous" or expected[role_index] == 403
+    if refused:
+        if role == "anonymous":
+            assert "/login" in response.headers["Location"]
+        db.session.expire_all()
+        assert world.public_need.status == "published"
+        assert world.public_need.archived_at is None
+        assert world.cebu.archived_at is None
+        assert world.company_a.archived_at is None
+        assert world.technology_a.archived_at is None
+        assert world.pending_company.approval_status == "pending"
+
+
+def test_member_cannot_edit_another_company(client, login_as, world):
+    login_as("member_b")
+    response = client.post(
+        f"/companies/{world.company_a.id}/edit",
+        data={"name_en": "Taken over", "size": "small", "version": world.company_a.version},
+    )
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert world.company_a.name_en == "Kohoku Aqua"
+
+
+def test_pending_company_member_cannot_add_technologies(client, auth, world):
+    auth.login(world.pending_member.email)
+    response = client.get(f"/companies/{world.pending_company.id}/technologies/new")
+    assert response.status_code == 403
+    # ...but sees their own company's page with its review status.
+    response = client.get(f"/companies/{world.pending_company.id}")
+    assert response.status_code == 200
+    assert "Awaiting review" in response.get_data(as_text=True)
+
+
+def test_focal_point_cannot_create_needs_for_another_city(client, login_as, world):
+    login_as("city")
+    response = client.post(
+        "/needs/new",
+        data={"city_id": world.danang.id, "title_en": "Bus lanes", "description_en": "BRT",
+              "status": "published", "visibility": "public"},
+    )
+    # Only their own city is offered; another city is not a valid choice.
+    assert response.status_code == 422
+    response = client.post(
+        "/needs/new",
+        data={"city_id": world.cebu.id, "title_en": "Bus lanes", "description_en": "BRT",
+              "status": "published", "visibility": "public"},
+    )
+    assert response.status_code == 302
+    from ypmatch.models import Need
+
+    need = db.session.scalar(db.select(Need).where(Need.title_en == "Bus lanes"))
+    assert need.city_id == world.cebu.id
+    assert need.status == "draft"  # focal points submit drafts; the bureau publishes
+
+
+def test_needs_list_respects_visibility(client, login_as, world):
+    text = client.get("/needs/").get_data(as_text=True)
+    assert "Reduce non-revenue water" in text
+    assert "Landfill leachate" not in text
+    assert "Draft drainage need" not in text
+    login_as("member_a")
+    text = client.get("/needs/").get_data(as_text=True)
+    assert "Landfill leachate" in text
+    assert "Internal note on septage" not in text
