@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 from ypmatch import labels
 from ypmatch.forms.common import as_choices, text_field
@@ -25,10 +25,12 @@ class UserForm(FlaskForm):
         _l("Initial password"), validators=[Optional(), Length(min=10, max=200)]
     )
 
-    def validate_company_id(self, field) -> None:
-        if self.role.data == "company" and not field.data:
-            raise ValidationError(_l("Choose the member's company."))
-
-    def validate_city_id(self, field) -> None:
-        if self.role.data == "city" and not field.data:
-            raise ValidationError(_l("Choose the focal point's city."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.role.data == "company" and not self.company_id.data:
+            self.company_id.errors = [*self.company_id.errors, _l("Choose the member's company.")]
+            valid = False
+        if self.role.data == "city" and not self.city_id.data:
+            self.city_id.errors = [*self.city_id.errors, _l("Choose the focal point's city.")]
+            valid = False
+        return valid

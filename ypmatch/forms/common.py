@@ -62,3 +62,12 @@ class ConfirmForm(FlaskForm):
     """Archive, restore, publish: a CSRF-protected button with an optional note."""
 
     note = text_field(_l("Note"), 500)
+
+
+def require_one_of(first, second, message) -> bool:
+    """Cross-field check run from ``validate``: inline validators are skipped for empty
+    optional fields, which is exactly the case to catch here."""
+    if first.data or second.data:
+        return True
+    first.errors = [*first.errors, message]
+    return False

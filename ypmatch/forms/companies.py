@@ -11,6 +11,7 @@ from ypmatch.forms.common import (
     VersionedForm,
     as_choices,
     long_text_field,
+    require_one_of,
     text_field,
 )
 from ypmatch.models.companies import YOKOHAMA_WARDS
@@ -37,9 +38,12 @@ class CompanyProfileFields(FlaskForm):
     description_ja = long_text_field(_l("About the company (Japanese)"), 5000)
     description_en = long_text_field(_l("About the company (English)"), 5000)
 
-    def validate_name_en(self, field) -> None:
-        if not (field.data or self.name_ja.data):
-            raise ValidationError(_l("Give the company name in Japanese or English."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        named = require_one_of(
+            self.name_en, self.name_ja, _l("Give the company name in Japanese or English.")
+        )
+        return valid and named
 
     def validate_website(self, field) -> None:
         if field.data and not field.data.lower().startswith(("http://", "https://")):
@@ -71,13 +75,17 @@ class TechnologyForm(VersionedForm):
     sectors = CheckboxListField(_l("Sectors"), coerce=int, validators=[Optional()])
     track_record = long_text_field(_l("Track record"), 5000)
 
-    def validate_title_en(self, field) -> None:
-        if not (field.data or self.title_ja.data):
-            raise ValidationError(_l("Give a title in Japanese or English."))
-
-    def validate_description_en(self, field) -> None:
-        if not (field.data or self.description_ja.data):
-            raise ValidationError(_l("Describe the technology in Japanese or English."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        titled = require_one_of(
+            self.title_en, self.title_ja, _l("Give a title in Japanese or English.")
+        )
+        described = require_one_of(
+            self.description_en,
+            self.description_ja,
+            _l("Describe the technology in Japanese or English."),
+        )
+        return valid and titled and described
 
 
 class ReviewForm(FlaskForm):
@@ -88,6 +96,9 @@ class ReviewForm(FlaskForm):
     )
     reason = long_text_field(_l("Reason (sent to the company)"), 2000)
 
-    def validate_reason(self, field) -> None:
-        if self.decision.data == "reject" and not field.data:
-            raise ValidationError(_l("Say why the sign-up is rejected."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.decision.data == "reject" and not self.reason.data:
+            self.reason.errors = [*self.reason.errors, _l("Say why the sign-up is rejected.")]
+            return False
+        return valid

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired
 
 from ypmatch import labels
 from ypmatch.forms.common import (
@@ -11,6 +11,7 @@ from ypmatch.forms.common import (
     VersionedForm,
     as_choices,
     long_text_field,
+    require_one_of,
     text_field,
 )
 from ypmatch.models.needs import FUNDING_SOURCES
@@ -34,13 +35,17 @@ class NeedForm(VersionedForm):
         description=_l("For example: 2027–2029, or 'before the 2028 rainy season'."),
     )
 
-    def validate_title_en(self, field) -> None:
-        if not (field.data or self.title_ja.data):
-            raise ValidationError(_l("Give a title in English or Japanese."))
-
-    def validate_description_en(self, field) -> None:
-        if not (field.data or self.description_ja.data):
-            raise ValidationError(_l("Describe the need in English or Japanese."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        titled = require_one_of(
+            self.title_en, self.title_ja, _l("Give a title in English or Japanese.")
+        )
+        described = require_one_of(
+            self.description_en,
+            self.description_ja,
+            _l("Describe the need in English or Japanese."),
+        )
+        return valid and titled and described
 
     def need_data(self, sectors: list) -> dict:
         """The need's fields; status and visibility only when the form offers them."""

@@ -117,10 +117,11 @@ def change_password():
         if not current_user.check_password(password_form.current_password.data):
             password_form.current_password.errors.append(_("This is not your current password."))
         else:
-            current_user.set_password(password_form.new_password.data)
-            current_user.session_token = secrets.token_hex(16)
+            user = current_user._get_current_object()
+            user.set_password(password_form.new_password.data)
+            user.session_token = secrets.token_hex(16)
             db.session.commit()
-            login_user(current_user)
+            login_user(user)  # this session carries the new token; the others are now stale
             flash(_("Your password is changed; other sessions are signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, password_form=password_form), 422
