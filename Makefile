@@ -43,3 +43,20 @@ bench: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+# Translations (Flask-Babel). Extraction map and keywords: babel.cfg.
+# After `make translations-extract`, translate the new or fuzzy entries in
+# ypmatch/translations/ja/LC_MESSAGES/messages.po, then `make translations-compile`
+# and commit messages.pot, messages.po and messages.mo together.
+TRANSLATIONS := ypmatch/translations
+
+.PHONY: translations-extract translations-compile
+
+translations-extract: $(VENV)/.installed-runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext \
+		--project=ypmatch --version=0.1.0 --copyright-holder="City of Yokohama" \
+		-o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
+
+translations-compile: $(VENV)/.installed-runtime
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)

@@ -92,6 +92,8 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _rollback_after_test(request, app):
+    # Each test builds its own data, so the per-process matching index starts afresh.
+    app.extensions.pop("ypmatch.matching_index", None)
     if "no_db" in request.keywords:
         yield
         return

@@ -73,3 +73,14 @@ def test_users_create_rejects_bad_input(runner, world):
                           input="short\n")
     assert short.exit_code != 0
     assert "at least 10 characters" in short.output
+
+
+def test_glossary_load_shipped_is_idempotent(runner, world):
+    first = runner.invoke(args=["glossary", "load-shipped"])
+    assert first.exit_code == 0, first.output
+    added = int(first.output.split()[1])
+    assert added >= 300
+    again = runner.invoke(args=["glossary", "load-shipped"])
+    assert again.output.startswith("Added 0 concepts")
+    listing = runner.invoke(args=["glossary", "list"])
+    assert "non_revenue_water" in listing.output

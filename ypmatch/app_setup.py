@@ -48,9 +48,31 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from ypmatch.views import admin, auth, cities, companies, main, needs, sectors
+    from ypmatch.views import (
+        admin,
+        auth,
+        cities,
+        companies,
+        glossary,
+        main,
+        missions,
+        needs,
+        outcomes,
+        sectors,
+    )
 
-    for module in (main, auth, cities, sectors, needs, companies, admin):
+    for module in (
+        main,
+        auth,
+        cities,
+        sectors,
+        needs,
+        companies,
+        glossary,
+        missions,
+        outcomes,
+        admin,
+    ):
         app.register_blueprint(module.blueprint)
 
 

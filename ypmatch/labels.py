@@ -51,8 +51,54 @@ HISTORY_ACTION = {
     "restore": _l("restored"),
     "approve": _l("approved"),
     "reject": _l("rejected"),
+    "merge": _l("merged"),
+    "shortlist": _l("shortlist generated"),
+    "invite": _l("invited"),
+    "accept": _l("accepted the invitation"),
+    "decline": _l("declined the invitation"),
+    "join": _l("joined the mission"),
+}
+MISSION_STATUS = {
+    "planning": _l("Planning"),
+    "shortlisted": _l("Shortlisted"),
+    "invitations_sent": _l("Invitations sent"),
+    "confirmed": _l("Confirmed"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+}
+PARTICIPANT_STATE = {
+    "proposed": _l("Proposed"),
+    "invited": _l("Invited"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "joined": _l("Joined"),
+}
+OUTCOME_KIND = {
+    "information_provided": _l("Information provided"),
+    "joint_survey": _l("Joint survey / feasibility study"),
+    "order_support": _l("Support toward an order"),
+    "proposal_submitted": _l("Proposal submitted"),
+    "contract_won": _l("Contract won"),
+    "dropped": _l("Dropped"),
 }
 LANGUAGE = {"en": _l("English"), "ja": _l("Japanese")}
+FUNDING = {
+    "JICA": _l("JICA"),
+    "ADB": _l("Asian Development Bank (ADB)"),
+    "JCM": _l("Joint Crediting Mechanism (JCM)"),
+    "MOE city-to-city": _l("Ministry of the Environment city-to-city programme"),
+    "city budget": _l("City budget"),
+    "World Bank": _l("World Bank"),
+    "PPP": _l("Public-private partnership (PPP)"),
+}
+WARD = {
+    "Tsurumi-ku": _l("Tsurumi-ku"), "Kanagawa-ku": _l("Kanagawa-ku"), "Nishi-ku": _l("Nishi-ku"),
+    "Naka-ku": _l("Naka-ku"), "Minami-ku": _l("Minami-ku"), "Hodogaya-ku": _l("Hodogaya-ku"),
+    "Isogo-ku": _l("Isogo-ku"), "Kanazawa-ku": _l("Kanazawa-ku"), "Kohoku-ku": _l("Kohoku-ku"),
+    "Totsuka-ku": _l("Totsuka-ku"), "Konan-ku": _l("Konan-ku"), "Asahi-ku": _l("Asahi-ku"),
+    "Midori-ku": _l("Midori-ku"), "Seya-ku": _l("Seya-ku"), "Sakae-ku": _l("Sakae-ku"),
+    "Izumi-ku": _l("Izumi-ku"), "Aoba-ku": _l("Aoba-ku"), "Tsuzuki-ku": _l("Tsuzuki-ku"),
+}  # fmt: skip
 COUNTRIES = {
     "PH": _l("Philippines"), "VN": _l("Vietnam"), "TH": _l("Thailand"), "ID": _l("Indonesia"),
     "MY": _l("Malaysia"), "KH": _l("Cambodia"), "LA": _l("Laos"), "MM": _l("Myanmar"),

@@ -18,7 +18,13 @@ main = FlaskGroup(
 
 def register_commands(app: Flask) -> None:
     from ypmatch.cli.demo import seed_demo_command
+    from ypmatch.cli.evaluate import eval_command
+    from ypmatch.cli.glossary import glossary_group
+    from ypmatch.cli.missions import missions_group
     from ypmatch.cli.users import users_group
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(glossary_group)
+    app.cli.add_command(eval_command)
+    app.cli.add_command(missions_group)

@@ -7,6 +7,7 @@ from importlib import resources
 
 import sqlalchemy as sa
 
+from ypmatch.demo.missions import seed_demo_missions
 from ypmatch.extensions import db
 from ypmatch.models import (
     ApprovalStatus,
@@ -19,6 +20,7 @@ from ypmatch.models import (
 from ypmatch.services.accounts import create_user
 from ypmatch.services.cities import create_city, create_sector
 from ypmatch.services.companies import create_company, create_technology
+from ypmatch.services.glossary import import_shipped_glossary
 from ypmatch.services.needs import create_need
 
 DEMO_EMAIL_DOMAIN = "demo.ypmatch.example"
@@ -106,6 +108,8 @@ def seed_demo() -> dict[str, int]:
     for row in load_demo_file("sectors.json"):
         sectors[row["slug"]] = create_sector(row, None, source=SOURCE)
 
+    glossary_concepts = import_shipped_glossary(None, source=SOURCE)
+
     cities = {}
     for row in load_demo_file("cities.json"):
         data = {key: value for key, value in row.items() if key not in ("country_en", "country_ja")}
@@ -135,8 +139,9 @@ def seed_demo() -> dict[str, int]:
         data["sectors"] = [sectors[slug] for slug in row.get("sectors", [])]
         create_need(data, None, source=SOURCE)
 
+    users = {}
     for account in DEMO_ACCOUNTS:
-        create_user(
+        users[account.role] = create_user(
             account.email,
             account.password,
             account.role,
@@ -147,11 +152,15 @@ def seed_demo() -> dict[str, int]:
             source=SOURCE,
         )
     db.session.flush()
+    outcomes = seed_demo_missions(cities, users[Role.COMPANY], users[Role.CURATOR])
     return {
         "sectors": len(sectors),
+        "glossary concepts": glossary_concepts,
         "cities": len(cities),
         "companies": len(companies),
         "technologies": technology_count,
         "needs": len(need_rows),
         "accounts": len(DEMO_ACCOUNTS),
+        "missions": 2,
+        "outcomes": outcomes,
     }

@@ -22,7 +22,7 @@ class CompanyProfileFields(FlaskForm):
     name_en = text_field(_l("Company name (English)"), 200)
     ward = SelectField(
         _l("Ward"),
-        choices=as_choices([("", "—")] + [(ward, ward) for ward in YOKOHAMA_WARDS]),
+        choices=as_choices([("", "—")] + [(ward, labels.WARD[ward]) for ward in YOKOHAMA_WARDS]),
         validators=[Optional()],
     )
     size = SelectField(_l("Size"), choices=as_choices(list(labels.COMPANY_SIZE.items())))

@@ -27,7 +27,8 @@ class NeedForm(VersionedForm):
     status = SelectField(_l("Status"), choices=as_choices(list(labels.NEED_STATUS.items())))
     visibility = SelectField(_l("Visible to"), choices=as_choices(list(labels.VISIBILITY.items())))
     funding = CheckboxListField(
-        _l("Funding hints"), choices=as_choices([(source, source) for source in FUNDING_SOURCES])
+        _l("Funding hints"),
+        choices=as_choices([(source, labels.FUNDING[source]) for source in FUNDING_SOURCES]),
     )
     timeline = text_field(
         _l("Expected timeline"),

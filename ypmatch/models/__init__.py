@@ -3,7 +3,18 @@
 from ypmatch.models.cities import PartnerCity, Region, Relationship, Sector
 from ypmatch.models.companies import ApprovalStatus, Company, CompanySize, Technology
 from ypmatch.models.companies import technology_sectors as technology_sectors_table
+from ypmatch.models.glossary import GlossaryConcept
 from ypmatch.models.history import HistoryEntry
+from ypmatch.models.matching import MatchDecision, MatchDecisionStatus, MatchingState
+from ypmatch.models.missions import (
+    CompanyInterest,
+    Mission,
+    MissionCompany,
+    MissionStatus,
+    Outcome,
+    OutcomeKind,
+    ParticipantState,
+)
 from ypmatch.models.needs import FUNDING_SOURCES, Need, NeedStatus, Visibility
 from ypmatch.models.needs import need_sectors as need_sectors_table
 from ypmatch.models.users import Role, User
@@ -12,10 +23,21 @@ __all__ = [
     "FUNDING_SOURCES",
     "ApprovalStatus",
     "Company",
+    "CompanyInterest",
     "CompanySize",
+    "GlossaryConcept",
     "HistoryEntry",
+    "MatchDecision",
+    "MatchDecisionStatus",
+    "MatchingState",
+    "Mission",
+    "MissionCompany",
+    "MissionStatus",
     "Need",
     "NeedStatus",
+    "Outcome",
+    "OutcomeKind",
+    "ParticipantState",
     "PartnerCity",
     "Region",
     "Relationship",

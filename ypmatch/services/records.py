@@ -5,15 +5,18 @@ edit overwrites a newer one.
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from ypmatch.extensions import db
-from ypmatch.models import HistoryEntry, Sector, User
+from ypmatch.models import HistoryEntry, MatchingState, Sector, User
 from ypmatch.models.base import utcnow
 
 HIDDEN_FIELDS = {"password_hash", "session_token", "created_at", "updated_at"}
+# Changes to these records change what the matcher sees.
+MATCHER_INPUTS = {"needs", "technologies", "companies", "glossary_concepts", "sectors"}
 
 
 class ConflictError(Exception):
@@ -32,6 +35,8 @@ def record_type(record: Any) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     if isinstance(value, Sector):
@@ -71,7 +76,22 @@ def add_history(
         note=note,
     )
     db.session.add(entry)
+    if entry.record_type in MATCHER_INPUTS:
+        mark_matcher_inputs_changed()
     return entry
+
+
+def mark_matcher_inputs_changed() -> None:
+    """Bump the content version in the same transaction as the change itself, so every
+    worker process refits its matching index on its next request."""
+    bumped = db.session.execute(
+        sa.update(MatchingState)
+        .where(MatchingState.id == 1)
+        .values(content_version=MatchingState.content_version + 1, changed_at=utcnow())
+    )
+    if bumped.rowcount == 0:
+        db.session.add(MatchingState(id=1, content_version=1))
+        db.session.flush()
 
 
 def _diff(record: Any, data: dict[str, Any]) -> dict[str, list[Any]]:

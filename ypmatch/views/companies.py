@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
 from ypmatch.forms.companies import CompanyForm, ReviewForm, TechnologyForm
+from ypmatch.forms.matching import ApplySectorsForm
 from ypmatch.models import Company, Technology
 from ypmatch.permissions import (
     can_edit_company,
@@ -25,6 +26,11 @@ from ypmatch.services.companies import (
     review_company,
     update_company,
     update_technology,
+)
+from ypmatch.services.matching import (
+    needs_for_technologies,
+    profile_suggestions,
+    suggest_sectors,
 )
 from ypmatch.services.records import ConflictError
 from ypmatch.views.records import (
@@ -77,13 +83,22 @@ def _get_company(company_id: int) -> Company:
 @blueprint.get("/<int:company_id>")
 def show(company_id: int):
     company = _get_company(company_id)
+    context = {}
+    is_member = is_member_of(current_user, company)
+    if company.is_approved and (
+        is_member or (current_user.is_authenticated and current_user.is_staff)
+    ):
+        locale = str(get_locale())
+        context["fitting_needs"] = needs_for_technologies(company, current_user, locale)
+        context["suggestions"] = profile_suggestions(company, current_user, locale)
     return render_template(
         "companies/show.html",
         company=company,
         can_edit=can_edit_company(current_user, company),
-        is_member=is_member_of(current_user, company),
+        is_member=is_member,
         confirm_form=ConfirmForm(),
         review_form=ReviewForm(),
+        **context,
     )
 
 
@@ -214,12 +229,52 @@ def create_technology_view(company_id: int):
 @blueprint.get("/<int:company_id>/technologies/<int:technology_id>")
 def technology(company_id: int, technology_id: int):
     technology = _get_technology(company_id, technology_id)
+    can_edit = can_edit_company(current_user, technology.company)
+    sector_form = None
+    if can_edit and not technology.sectors:
+        locale = str(get_locale())
+        suggested = suggest_sectors(
+            " ".join(
+                [
+                    technology.title_ja,
+                    technology.title_en,
+                    technology.description_ja,
+                    technology.description_en,
+                ]
+            )
+        )
+        if suggested:
+            sector_form = ApplySectorsForm()
+            sector_form.sectors.choices = as_choices([(s.id, s.name(locale)) for s in suggested])
+            sector_form.sectors.data = [s.id for s in suggested]
     return render_template(
         "companies/technology.html",
         technology=technology,
         company=technology.company,
-        can_edit=can_edit_company(current_user, technology.company),
+        can_edit=can_edit,
         confirm_form=ConfirmForm(),
+        sector_form=sector_form,
+    )
+
+
+@blueprint.post("/<int:company_id>/technologies/<int:technology_id>/sectors")
+@login_required
+def apply_technology_sectors(company_id: int, technology_id: int):
+    technology = _get_technology(company_id, technology_id)
+    require(can_edit_company(current_user, technology.company))
+    form = ApplySectorsForm()
+    form.sectors.choices = as_choices([(s.id, s.name("en")) for s in active_sectors()])
+    if form.validate_on_submit() and form.sectors.data:
+        update_technology(
+            technology,
+            {"sectors": sectors_by_ids(form.sectors.data)},
+            current_user,
+            technology.version,
+        )
+        db.session.commit()
+        flash(_("Sectors applied."), "success")
+    return redirect(
+        url_for("companies.technology", company_id=company_id, technology_id=technology_id)
     )
 
 

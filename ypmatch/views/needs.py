@@ -7,10 +7,19 @@ from flask_login import current_user, login_required
 
 from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
+from ypmatch.forms.matching import ApplySectorsForm, MatchDecisionForm
 from ypmatch.forms.needs import NeedForm, NeedStatusForm
-from ypmatch.models import Need, Role
+from ypmatch.matching import Boosts
+from ypmatch.models import Company, MatchDecisionStatus, Need, Role
+from ypmatch.models.companies import CompanySize
 from ypmatch.permissions import can_edit_need, can_view_need, require, staff_required
 from ypmatch.services.cities import active_cities, active_sectors, sectors_by_ids
+from ypmatch.services.matching import (
+    CompanyMatchFilters,
+    companies_for_need,
+    decide_match,
+    suggest_sectors,
+)
 from ypmatch.services.needs import (
     NeedFilters,
     change_need_status,
@@ -28,6 +37,7 @@ from ypmatch.views.records import (
 )
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
+COMPANY_SIZES = {size.value for size in CompanySize}
 
 
 def _filters_from_request() -> NeedFilters:
@@ -70,16 +80,94 @@ def _get_need(need_id: int) -> Need:
     return need
 
 
+def _can_see_matches(need: Need) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    return current_user.is_staff or (
+        current_user.role == Role.CITY and current_user.city_id == need.city_id
+    )
+
+
+def _match_filters() -> CompanyMatchFilters:
+    yport = request.args.get("yport", "")
+    return CompanyMatchFilters(
+        sector_id=int_arg("sector"),
+        size=request.args.get("size", "") if request.args.get("size") in COMPANY_SIZES else "",
+        yport_member={"1": True, "0": False}.get(yport),
+        overseas_in_country=request.args.get("overseas") == "1",
+    )
+
+
 @blueprint.get("/<int:need_id>")
 def show(need_id: int):
     need = _get_need(need_id)
+    locale = str(get_locale())
+    context = {}
+    if _can_see_matches(need):
+        k = min(max(int_arg("k") or 10, 1), 100)
+        boosts = Boosts(
+            sector_overlap=request.args.get("boost_sector") == "1",
+            overseas_experience=request.args.get("boost_overseas") == "1",
+        )
+        filters = _match_filters()
+        context = {
+            "matches": companies_for_need(need, locale, k=k, filters=filters, boosts=boosts),
+            "match_k": k,
+            "match_filters": filters,
+            "boosts": boosts,
+            "sectors": active_sectors(),
+            "decision_form": MatchDecisionForm(),
+        }
+    if not need.sectors and can_edit_need(current_user, need):
+        suggested = suggest_sectors(
+            " ".join([need.title_en, need.title_ja, need.description_en, need.description_ja])
+        )
+        form = ApplySectorsForm()
+        form.sectors.choices = as_choices([(s.id, s.name(locale)) for s in suggested])
+        form.sectors.data = [s.id for s in suggested]
+        context["sector_form"] = form if suggested else None
     return render_template(
         "needs/show.html",
         need=need,
         can_edit=can_edit_need(current_user, need),
         confirm_form=ConfirmForm(),
         status_form=NeedStatusForm(status=need.status),
+        **context,
     )
+
+
+@blueprint.post("/<int:need_id>/matches/<int:company_id>/decision")
+@staff_required
+def decide(need_id: int, company_id: int):
+    need = db.get_or_404(Need, need_id)
+    company = db.get_or_404(Company, company_id)
+    form = MatchDecisionForm()
+    if form.validate_on_submit():
+        decide_match(need, company, form.status.data, form.note.data or "", current_user)
+        db.session.commit()
+        if form.status.data == MatchDecisionStatus.DISMISSED:
+            flash(_("Dismissed: this company will not be proposed for this need again."), "success")
+        else:
+            flash(_("Confirmed."), "success")
+    else:
+        flash(_("Choose confirm or dismiss."), "error")
+    return redirect(url_for("needs.show", need_id=need.id, _anchor="matches"))
+
+
+@blueprint.post("/<int:need_id>/sectors")
+@login_required
+def apply_sectors(need_id: int):
+    need = db.get_or_404(Need, need_id)
+    require(can_edit_need(current_user, need))
+    form = ApplySectorsForm()
+    form.sectors.choices = as_choices([(s.id, s.name("en")) for s in active_sectors()])
+    if form.validate_on_submit() and form.sectors.data:
+        update_need(
+            need, {"sectors": sectors_by_ids(form.sectors.data)}, current_user, need.version
+        )
+        db.session.commit()
+        flash(_("Sectors applied."), "success")
+    return redirect(url_for("needs.show", need_id=need.id))
 
 
 def _prepare_form(form: NeedForm) -> NeedForm:

@@ -18,9 +18,14 @@ from ypmatch.services.records import (
 )
 
 
-def render_history(record: Any, title: str, back_url: str):
+def render_history(record: Any, title: str, back_url: str, related: list[Any] = ()):
+    """The record's history, merged with that of ``related`` records (newest first)."""
+    entries = history_of(record)
+    for other in related:
+        entries.extend(history_of(other))
+    entries.sort(key=lambda entry: entry.id, reverse=True)
     return render_template(
-        "history.html", record=record, title=title, back_url=back_url, entries=history_of(record)
+        "history.html", record=record, title=title, back_url=back_url, entries=entries
     )
 
 

@@ -1,0 +1,147 @@
+"""Explained matches in the app: need pages, company pages, decisions, the glossary.
+
+With no curated glossary in the database the app matches with the shipped one, which is
+what these tests rely on.
+"""
+
+import sqlalchemy as sa
+
+from ypmatch.extensions import db
+from ypmatch.models import GlossaryConcept, MatchDecision, Sector, Technology
+
+
+def test_curator_sees_cross_language_match_with_reasons(client, login_as, world):
+    login_as("curator")
+    page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    assert "Companies that fit this need" in page
+    assert "Kohoku Aqua" in page  # Japanese-only technology, English need
+    assert "non-revenue water" in page  # the glossary concept that joined them
+    assert "漏水探知" in page or "Best technology" in page
+
+
+def test_reasons_are_shown_in_the_viewers_language(client, login_as, world):
+    login_as("curator")
+    client.post("/language", data={"language": "ja"})
+    page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    assert "無収水" in page
+
+
+def test_anonymous_visitors_and_other_companies_do_not_see_matches(client, login_as, world):
+    page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    assert "Companies that fit this need" not in page
+    login_as("member_b")
+    page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    assert "Companies that fit this need" not in page
+
+
+def test_dismissed_pairs_are_never_proposed_again(client, login_as, world):
+    login_as("curator")
+    url = f"/needs/{world.public_need.id}/matches/{world.company_a.id}/decision"
+    assert client.post(url, data={"status": "dismissed", "note": "no capacity"}).status_code == 302
+    page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    assert "Kohoku Aqua" not in page
+    decision = db.session.scalar(sa.select(MatchDecision))
+    assert decision.status == "dismissed" and decision.note == "no capacity"
+    client.post(url, data={"status": "confirmed"})
+    page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    assert "Kohoku Aqua" in page and "Confirmed" in page
+
+
+def test_only_curators_decide(client, login_as, world):
+    login_as("city")
+    url = f"/needs/{world.public_need.id}/matches/{world.company_a.id}/decision"
+    assert client.post(url, data={"status": "dismissed"}).status_code == 403
+
+
+def test_a_new_technology_is_matched_without_restarting(client, login_as, world):
+    login_as("curator")
+    client.get(f"/needs/{world.members_need.id}")  # fits the index once
+    client.post("/logout")
+    login_as("member_b")
+    response = client.post(
+        f"/companies/{world.company_b.id}/technologies/new",
+        data={"title_ja": "浸出水処理", "description_ja": "最終処分場の浸出水を生物処理します。"},
+    )
+    assert response.status_code == 302
+    client.post("/logout")
+    login_as("curator")
+    page = client.get(f"/needs/{world.members_need.id}").get_data(as_text=True)
+    assert "Tsurumi Environment" in page
+
+
+def test_member_sees_needs_that_fit_their_technologies(client, login_as, world):
+    login_as("member_a")
+    page = client.get(f"/companies/{world.company_a.id}").get_data(as_text=True)
+    assert "Published needs that fit these technologies" in page
+    assert "Reduce non-revenue water" in page
+    assert "Internal note on septage" not in page  # never leak needs the member can't see
+
+
+def test_sector_suggestions_for_a_need_without_sectors(client, login_as, world):
+    drainage = Sector(slug="disaster_risk", name_en="Disaster risk reduction", name_ja="防災")
+    db.session.add(drainage)
+    login_as("curator")
+    page = client.get(f"/needs/{world.draft_need.id}").get_data(as_text=True)
+    assert "Suggested sectors" in page
+    assert "Disaster risk reduction" in page  # "drainage", "flooding" belong there
+    response = client.post(f"/needs/{world.draft_need.id}/sectors", data={"sectors": [drainage.id]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [s.slug for s in world.draft_need.sectors] == ["disaster_risk"]
+
+
+def test_curator_edits_and_merges_glossary_concepts(client, login_as, world):
+    login_as("curator")
+    response = client.post(
+        "/glossary/new",
+        data={
+            "key": "leachate",
+            "label_en": "leachate",
+            "label_ja": "浸出水",
+            "forms_en": "leachate\nlandfill leachate",
+            "forms_ja": "浸出水",
+            "sectors": [world.waste.id],
+        },
+    )
+    assert response.status_code == 302
+    client.post(
+        "/glossary/new",
+        data={
+            "key": "leachate_dup",
+            "label_en": "seepage water",
+            "label_ja": "浸出液",
+            "forms_en": "seepage water",
+            "forms_ja": "浸出液",
+        },
+    )
+    concept = db.session.scalar(sa.select(GlossaryConcept).where(GlossaryConcept.key == "leachate"))
+    response = client.post(f"/glossary/{concept.id}/merge", data={"duplicate_key": "leachate_dup"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert "seepage water" in concept.forms_en and "浸出液" in concept.forms_ja
+    duplicate = db.session.scalar(
+        sa.select(GlossaryConcept).where(GlossaryConcept.key == "leachate_dup")
+    )
+    assert duplicate.archived_at is not None
+    history = client.get(f"/glossary/{concept.id}/history").get_data(as_text=True)
+    assert "merged" in history
+    bad = client.post(
+        "/glossary/new", data={"key": "Bad Key", "label_en": "x", "label_ja": "x", "forms_ja": "水"}
+    )
+    assert bad.status_code == 422
+
+
+def test_glossary_pages_are_for_curators_only(client, login_as, world):
+    assert client.get("/glossary/").status_code == 302
+    login_as("member_a")
+    assert client.get("/glossary/").status_code == 403
+
+
+def test_archived_technology_leaves_the_matches(client, login_as, world):
+    login_as("member_a")
+    client.post(f"/companies/{world.company_a.id}/technologies/{world.technology_a.id}/archive")
+    client.post("/logout")
+    login_as("curator")
+    page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    assert "Kohoku Aqua" not in page
+    assert db.session.get(Technology, world.technology_a.id) is not None

@@ -1,0 +1,236 @@
+"""The bilingual matcher: ranking both ways, company aggregation, boosts, reasons, refits."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from ypmatch.matching import (
+    BilingualMatcher,
+    Boosts,
+    CompanyInfo,
+    Glossary,
+    NeedDoc,
+    TechnologyDoc,
+)
+
+GLOSSARY = Glossary.from_concepts(
+    [
+        {
+            "key": "non_revenue_water",
+            "label_en": "non-revenue water",
+            "label_ja": "無収水",
+            "surface_forms": {"ja": ["無収水", "無収水率"], "en": ["non-revenue water", "NRW"]},
+            "sectors": ["water_supply"],
+        },
+        {
+            "key": "leak_detection",
+            "label_en": "leak detection",
+            "label_ja": "漏水探知",
+            "surface_forms": {"ja": ["漏水探知", "漏水調査"], "en": ["leak detection"]},
+            "sectors": ["water_supply"],
+        },
+        {
+            "key": "septage",
+            "label_en": "septage",
+            "label_ja": "浄化槽汚泥",
+            "surface_forms": {"ja": ["浄化槽汚泥"], "en": ["septage", "fecal sludge"]},
+            "sectors": ["sewerage"],
+        },
+        {
+            "key": "waste_to_energy",
+            "label_en": "waste-to-energy",
+            "label_ja": "ごみ発電",
+            "surface_forms": {"ja": ["ごみ発電", "廃棄物発電"], "en": ["waste-to-energy", "WtE"]},
+            "sectors": ["solid_waste", "renewable_energy"],
+        },
+        {
+            "key": "bus_rapid_transit",
+            "label_en": "bus rapid transit",
+            "label_ja": "バス高速輸送システム",
+            "surface_forms": {"ja": ["バス高速輸送"], "en": ["bus rapid transit", "BRT"]},
+            "sectors": ["transport"],
+        },
+    ]
+)
+
+NEEDS = [
+    NeedDoc(
+        "N-nrw",
+        "Reduce non-revenue water",
+        "Cebu loses 40% of treated water; the utility needs leak detection and metering.",
+        country="PH",
+        sectors=("water_supply",),
+    ),
+    NeedDoc(
+        "N-septage",
+        "Septage treatment",
+        "Fecal sludge from septic tanks is dumped untreated into rivers.",
+        country="VN",
+        sectors=("sewerage",),
+    ),
+    NeedDoc(
+        "N-wte",
+        "Waste-to-energy plant",
+        "The landfill is full; the city studies a WtE incinerator for 500 t/day.",
+        country="TH",
+    ),
+    NeedDoc("N-brt", "BRT corridor", "A bus rapid transit line for the city centre.", "ID"),
+]
+TECHS = [
+    TechnologyDoc(
+        "A-1", "A", "漏水探知サービス", "相関式漏水探知器による漏水調査で無収水率を低減します。"
+    ),
+    TechnologyDoc("A-2", "A", "配水管の更新", "老朽化した配水管の更新と漏水調査。"),
+    TechnologyDoc("B-1", "B", "浄化槽汚泥の処理", "浄化槽汚泥を脱水し、堆肥化します。"),
+    TechnologyDoc(
+        "C-1", "C", "ごみ発電プラント", "ストーカ式焼却炉による廃棄物発電 (500トン/日)。"
+    ),
+    TechnologyDoc(
+        "D-1", "D", "Smart electricity meters", "Meters with remote reading for power utilities."
+    ),
+    TechnologyDoc("E-1", "E", "菓子の製造", "和菓子と洋菓子を製造販売しています。"),
+]
+COMPANIES = [CompanyInfo("A", countries=("PH",), sectors=("water_supply",)), CompanyInfo("Z")]
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return BilingualMatcher(glossary=GLOSSARY, max_df=1.0).fit(NEEDS, TECHS, COMPANIES)
+
+
+def test_unfitted_matcher_says_so():
+    with pytest.raises(NotFittedError):
+        BilingualMatcher(glossary=GLOSSARY).rank_companies_for_need("N-nrw")
+
+
+def test_init_only_stores_parameters():
+    matcher = BilingualMatcher(glossary=GLOSSARY, concept_weight=3.0)
+    assert matcher.get_params()["concept_weight"] == 3.0
+    assert not [name for name in vars(matcher) if name.endswith("_")]
+
+
+def test_japanese_companies_found_for_english_needs(matcher):
+    assert matcher.rank_companies_for_need("N-nrw")[0].company_id == "A"
+    assert matcher.rank_companies_for_need("N-septage")[0].company_id == "B"
+    assert matcher.rank_companies_for_need("N-wte")[0].company_id == "C"
+
+
+def test_unrelated_trade_is_not_proposed(matcher):
+    for need in NEEDS:
+        assert "E" not in [m.company_id for m in matcher.rank_companies_for_need(need.id)]
+
+
+def test_reasons_name_concepts_and_add_up_to_at_most_the_score(matcher):
+    best = matcher.rank_companies_for_need("N-nrw")[0]
+    assert best.technology_id == "A-1"
+    kinds = {reason.token: reason.kind for reason in best.reasons}
+    assert kinds["non_revenue_water"] == "concept" and kinds["leak_detection"] == "concept"
+    assert 0 < sum(reason.share for reason in best.reasons) <= 1.0 + 1e-9
+    shares = [r.share for r in best.reasons if r.kind != "boost"]
+    assert shares == sorted(shares, reverse=True)
+
+
+def test_company_score_is_best_technology_plus_capped_bonus(matcher):
+    match = next(m for m in matcher.rank_companies_for_need("N-nrw") if m.company_id == "A")
+    scores = dict(match.technology_scores)
+    assert set(scores) == {"A-1", "A-2"}
+    best, other = max(scores.values()), min(scores.values())
+    expected_bonus = min(0.05, 0.1 * other) if other >= 0.1 else 0.0
+    assert match.score == pytest.approx(best + expected_bonus)
+    assert match.score <= best + matcher.further_cap + 1e-12
+
+
+def test_units_match_across_languages(matcher):
+    reasons = matcher.explain_pair("N-wte", "C-1")
+    assert "t/day" in {reason.token for reason in reasons}
+
+
+def test_boosts_are_off_by_default_and_explained_when_on(matcher):
+    plain = matcher.rank_companies_for_need("N-nrw")[0]
+    boosted = matcher.rank_companies_for_need("N-nrw", boosts=Boosts(True, True))[0]
+    switchable = {"sector_overlap", "overseas_experience"}
+    assert not [r for r in plain.reasons if r.kind == "boost" and r.token in switchable]
+    boost_tokens = {r.token for r in boosted.reasons if r.kind == "boost"}
+    assert {"sector_overlap", "overseas_experience"} <= boost_tokens
+    assert boosted.score == pytest.approx(plain.score + 0.05 + 0.05)
+
+
+def test_boosts_never_promote_companies_without_text_match(matcher):
+    boosted = matcher.rank_companies_for_need("N-nrw", k=50, boosts=Boosts(True, True))
+    assert "E" not in {m.company_id for m in boosted}
+
+
+def test_exclusions_and_inclusions(matcher):
+    ranked = matcher.rank_companies_for_need("N-nrw", exclude_companies={"A"})
+    assert "A" not in [m.company_id for m in ranked]
+    only = matcher.rank_companies_for_need("N-nrw", include_companies={"D", "C"})
+    assert [m.company_id for m in only] == ["D"]  # C shares nothing with the need
+
+
+def test_ad_hoc_need_document(matcher):
+    draft = NeedDoc("draft", "NRW", "漏水探知 and leak detection wanted", country="PH")
+    assert matcher.rank_companies_for_need(draft)[0].company_id == "A"
+
+
+def test_needs_for_company_and_technology(matcher):
+    assert matcher.rank_needs_for_company("A")[0].need_id == "N-nrw"
+    assert matcher.rank_needs_for_technology("B-1")[0].need_id == "N-septage"
+    assert matcher.rank_needs_for_company("Z") == []  # known, but no technologies
+    with pytest.raises(KeyError):
+        matcher.rank_needs_for_company("nobody")
+
+
+def test_rank_all_needs_in_small_blocks_equals_one_by_one(matcher):
+    blocked = dict(matcher.rank_all_needs(k=3, block_size=1))
+    assert list(blocked) == sorted(n.id for n in NEEDS)
+    for need_id, matches in blocked.items():
+        single = matcher.rank_companies_for_need(need_id, k=3, explain=False)
+        assert [(m.company_id, round(m.score, 12)) for m in matches] == [
+            (m.company_id, round(m.score, 12)) for m in single
+        ]
+
+
+def test_ties_are_broken_by_id():
+    techs = [
+        TechnologyDoc("T2", "C2", "septage", "septage"),
+        TechnologyDoc("T1", "C1", "septage", "septage"),
+    ]
+    needs = [NeedDoc("N", "septage", "septage"), NeedDoc("M", "other words", "more")]
+    fitted = BilingualMatcher(glossary=GLOSSARY, max_df=1.0).fit(needs, techs)
+    ranked = fitted.rank_companies_for_need("N")
+    assert [m.company_id for m in ranked] == ["C1", "C2"]
+    assert ranked[0].score == ranked[1].score
+
+
+def test_missing_concepts_suggest_profile_additions(matcher):
+    assert "septage" in matcher.missing_concepts("D", ["N-septage", "N-nrw"])
+    assert "leak_detection" not in matcher.missing_concepts("A", ["N-nrw"])
+
+
+def test_refit_reuses_analysis_and_gives_the_same_scores(matcher):
+    fresh = BilingualMatcher(glossary=GLOSSARY, max_df=1.0).fit(NEEDS, TECHS, COMPANIES)
+    analyzer = fresh.analyzer_
+    misses = analyzer.cache_misses
+    edited = [*TECHS[:-1], TechnologyDoc("E-1", "E", "菓子の製造", "洋菓子のみ製造しています。")]
+    fresh.fit(NEEDS, edited, COMPANIES)
+    assert fresh.analyzer_ is analyzer
+    assert analyzer.cache_misses == misses + 1  # only the edited description was analysed
+    before = matcher.rank_companies_for_need("N-nrw")
+    after = fresh.rank_companies_for_need("N-nrw")
+    assert [m.company_id for m in before] == [m.company_id for m in after]
+
+
+def test_glossary_off_loses_cross_language_matches():
+    plain = BilingualMatcher(glossary=GLOSSARY, use_glossary=False, max_df=1.0)
+    plain.fit(NEEDS, TECHS)
+    assert "B" not in [m.company_id for m in plain.rank_companies_for_need("N-septage")]
+
+
+def test_duplicate_ids_are_rejected():
+    with pytest.raises(ValueError, match="appears more than once"):
+        BilingualMatcher(glossary=GLOSSARY).fit(NEEDS + NEEDS[:1], TECHS)
+
+
+def test_vectors_are_unit_length(matcher):
+    norms = np.sqrt(np.asarray(matcher.techs_matrix_.multiply(matcher.techs_matrix_).sum(axis=1)))
+    assert np.allclose(norms[norms > 0], 1.0)

@@ -1,0 +1,262 @@
+"""Missions: shortlist generation and curation, invitations, exports, outcomes and KPIs."""
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from tests.conftest import PASSWORD
+from ypmatch.extensions import db
+from ypmatch.models import (
+    Company,
+    HistoryEntry,
+    Mission,
+    MissionCompany,
+    Need,
+    NeedStatus,
+    Outcome,
+    Technology,
+    Visibility,
+)
+from ypmatch.services.accounts import create_user
+
+
+@pytest.fixture
+def mission_world(world):
+    """Three Cebu needs and five companies with fitting Japanese technologies."""
+    needs = [
+        world.public_need,
+        Need(city_id=world.cebu.id, title_en="Septage treatment plant",
+             description_en="Septage from septic tanks needs dewatering and treatment.",
+             status=NeedStatus.PUBLISHED, visibility=Visibility.PUBLIC),
+        Need(city_id=world.cebu.id, title_en="LED street lighting",
+             description_en="Replace sodium street lights with LED street lighting.",
+             status=NeedStatus.PUBLISHED, visibility=Visibility.PUBLIC),
+    ]
+    db.session.add_all(needs[1:])
+    companies = [
+        ("浄化槽汚泥テック", "浄化槽汚泥の脱水処理", "浄化槽汚泥を収集し脱水・処理するプラント。"),
+        ("港南ライティング", "LED街路灯", "省エネ型のLED街路灯への更新工事。"),
+        ("戸塚漏水調査", "漏水調査", "無収水削減のための漏水探知と配水管の更新。"),
+        ("磯子汚泥", "汚泥脱水機", "浄化槽汚泥と下水汚泥の脱水機。"),
+        ("パン工房", "天然酵母パン", "国産小麦のパン。"),
+    ]
+    rows = []
+    for name, title, description in companies:
+        company = Company(name_ja=name, approval_status="approved")
+        db.session.add(company)
+        db.session.flush()
+        db.session.add(Technology(company_id=company.id, title_ja=title,
+                                  description_ja=description))
+        rows.append(company)
+    db.session.commit()
+    world.mission_needs = needs
+    world.mission_companies = rows
+    return world
+
+
+def _create_mission(client, world, slots=3, **extra):
+    data = {"city_id": world.cebu.id, "title": "Cebu survey", "start_date": "2027-02-08",
+            "end_date": "2027-02-12", "slots": str(slots),
+            "needs": [need.id for need in world.mission_needs], **extra}
+    response = client.post("/missions/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return db.session.scalar(sa.select(Mission).order_by(Mission.id.desc()))
+
+
+def _listed(mission) -> list[int]:
+    db.session.expire_all()
+    return [row.company_id for row in mission.participants
+            if row.archived_at is None and not row.excluded]
+
+
+def test_shortlist_covers_every_need_and_curators_steer_it(client, login_as, mission_world):
+    world = mission_world
+    login_as("curator")
+    mission = _create_mission(client, world, slots=3)
+    assert client.post(f"/missions/{mission.id}/shortlist").status_code == 302
+    listed = _listed(mission)
+    septage, led, nrw, sludge, bakery = world.mission_companies
+    assert len(listed) == 3
+    assert {led.id, nrw.id} <= set(listed) or {led.id, world.company_a.id} <= set(listed)
+    assert bakery.id not in listed
+    page = client.get(f"/missions/{mission.id}").get_data(as_text=True)
+    assert "LED" in page
+
+    # Exclude one, pin another by hand: both survive a re-run.
+    row = db.session.scalar(sa.select(MissionCompany).where(
+        MissionCompany.mission_id == mission.id, MissionCompany.company_id == listed[0]))
+    client.post(f"/missions/{mission.id}/participants/{row.id}/exclude")
+    client.post(f"/missions/{mission.id}/participants", data={"company_id": bakery.id})
+    client.post(f"/missions/{mission.id}/shortlist")
+    listed_again = _listed(mission)
+    assert listed[0] not in listed_again
+    assert bakery.id in listed_again
+    assert len(listed_again) == 3
+    actions = {entry.action for entry in db.session.scalars(
+        sa.select(HistoryEntry).where(HistoryEntry.record_type == "missions",
+                                      HistoryEntry.record_id == mission.id))}
+    assert {"create", "shortlist", "update"} <= actions
+    history = client.get(f"/missions/{mission.id}/history").get_data(as_text=True)
+    assert "added" in history and "excluded=yes" in history
+
+
+def test_weak_needs_are_flagged(client, login_as, mission_world):
+    world = mission_world
+    login_as("curator")
+    weak = Need(city_id=world.cebu.id, title_en="Cable car feasibility",
+                description_en="Aerial ropeway to the mountain barangays.",
+                status=NeedStatus.PUBLISHED, visibility=Visibility.PUBLIC)
+    db.session.add(weak)
+    db.session.commit()
+    world.mission_needs.append(weak)
+    mission = _create_mission(client, world, slots=4)
+    client.post(f"/missions/{mission.id}/shortlist")
+    page = client.get(f"/missions/{mission.id}").get_data(as_text=True)
+    assert f"No strong candidate for {weak.id}" in page
+
+
+def test_invitation_pipeline(app, client, login_as, mission_world):
+    world = mission_world
+    login_as("curator")
+    mission = _create_mission(client, world, slots=3)
+    client.post(f"/missions/{mission.id}/participants", data={"company_id": world.company_a.id})
+    row = db.session.scalar(sa.select(MissionCompany).where(
+        MissionCompany.company_id == world.company_a.id))
+    assert client.post(f"/missions/{mission.id}/participants/{row.id}/invite").status_code == 302
+
+    member = app.test_client()
+    member.post("/login", data={"email": world.member_a.email, "password": PASSWORD})
+    assert "Cebu survey" in member.get("/missions/invitations").get_data(as_text=True)
+    page = member.get(f"/missions/{mission.id}").get_data(as_text=True)
+    assert "Your invitation" in page and "Re-run shortlist" not in page
+    response = member.post(f"/missions/{mission.id}/respond",
+                           data={"decision": "accept", "note": "Two engineers"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert row.state == "accepted" and row.response_note == "Two engineers"
+
+    other = app.test_client()
+    other.post("/login", data={"email": world.member_b.email, "password": PASSWORD})
+    assert other.post(f"/missions/{mission.id}/respond",
+                      data={"decision": "decline"}).status_code == 403
+    assert "Cebu survey" not in other.get("/missions/invitations").get_data(as_text=True)
+
+    client.post(f"/missions/{mission.id}/participants/{row.id}/joined")
+    db.session.expire_all()
+    assert row.state == "joined"
+    assert mission.status == "invitations_sent"
+
+
+def test_role_rules_for_missions(client, login_as, mission_world):
+    world = mission_world
+    login_as("curator")
+    mission = _create_mission(client, world)
+    client.post(f"/missions/{mission.id}/shortlist")
+    client.post("/logout")
+    login_as("city")  # Cebu focal point: read-only, sees the list
+    page = client.get(f"/missions/{mission.id}")
+    assert page.status_code == 200 and "Shortlist" in page.get_data(as_text=True)
+    assert client.post(f"/missions/{mission.id}/shortlist").status_code == 403
+    assert client.get("/missions/new").status_code == 403
+    assert client.get(f"/missions/{mission.id}/shortlist.xlsx").status_code == 403
+    client.post("/logout")
+    login_as("member_b")  # sees the planned mission, not its shortlist
+    page = client.get(f"/missions/{mission.id}").get_data(as_text=True)
+    assert "Interested in joining?" in page and "Re-run shortlist" not in page
+    assert client.post(f"/missions/{mission.id}/interest", data={"note": "We do leachate"}
+                       ).status_code == 302
+    client.post("/logout")
+    assert client.get(f"/missions/{mission.id}").status_code == 302
+
+
+def test_exports_contain_what_the_screen_shows(client, login_as, mission_world):
+    world = mission_world
+    login_as("curator")
+    mission = _create_mission(client, world, slots=3)
+    client.post(f"/missions/{mission.id}/shortlist")
+    listed = [db.session.get(Company, company_id) for company_id in _listed(mission)]
+    page = client.get(f"/missions/{mission.id}").get_data(as_text=True)
+
+    response = client.get(f"/missions/{mission.id}/shortlist.xlsx")
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["Companies", "Coverage", "Contacts"]
+    names = [row[1] for row in workbook["Companies"].iter_rows(min_row=2, values_only=True)]
+    assert names == [company.name("en") for company in listed]
+    for name in names:
+        assert name in page
+    coverage_rows = list(workbook["Coverage"].iter_rows(values_only=True))
+    assert len(coverage_rows) == 1 + len(world.mission_needs)
+
+    response = client.get(f"/missions/{mission.id}/shortlist.csv")
+    assert response.data.startswith(b"\xef\xbb\xbf")  # BOM for Excel
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == names
+
+    ics = client.get(f"/missions/{mission.id}/calendar.ics").get_data(as_text=True)
+    assert "DTSTART;VALUE=DATE:20270208" in ics and "DTEND;VALUE=DATE:20270213" in ics
+    printed = client.get(f"/missions/{mission.id}/print").get_data(as_text=True)
+    assert "print.css" in printed and names[0] in printed
+
+
+def test_outcomes_move_the_kpis(client, login_as, mission_world):
+    world = mission_world
+    login_as("curator")
+    this_year = date.today().year
+    before = client.get("/kpis").get_data(as_text=True)
+    assert "0 / 100" in before.replace("\n", " ") or ">0</span> / 100" in before
+    for kind in ("information_provided", "joint_survey", "contract_won"):
+        response = client.post("/outcomes/new", data={
+            "company_id": world.company_a.id, "need_id": world.public_need.id, "mission_id": "0",
+            "kind": kind, "occurred_on": date.today().isoformat(),
+            "amount_jpy": "1000000" if kind == "contract_won" else ""})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    dropped = client.post("/outcomes/new", data={
+        "company_id": world.company_a.id, "need_id": world.public_need.id, "mission_id": "0",
+        "kind": "dropped", "occurred_on": date.today().isoformat()})
+    assert dropped.status_code == 422  # a reason is required
+    amount_on_survey = client.post("/outcomes/new", data={
+        "company_id": world.company_a.id, "need_id": world.public_need.id, "mission_id": "0",
+        "kind": "joint_survey", "occurred_on": date.today().isoformat(), "amount_jpy": "5"})
+    assert amount_on_survey.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count(Outcome.id))) == 3
+    page = client.get(f"/kpis?from={this_year - 1}").get_data(as_text=True)
+    assert '<span class="big">2</span> / 100' in page
+    assert '<span class="big">1</span> / 52' in page
+    assert "Cebu" in page and "Water supply" in page
+
+
+def test_cli_missions(runner, mission_world):
+    result = runner.invoke(args=["missions", "create", "--city", "Cebu", "--title", "CLI mission",
+                                 "--slots", "2", "--all-published"])
+    assert result.exit_code == 0, result.output
+    mission_id = int(result.output.strip())
+    listing = runner.invoke(args=["missions", "list"])
+    assert "CLI mission" in listing.output
+    result = runner.invoke(args=["missions", "shortlist", str(mission_id), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output.strip().splitlines()[-1])
+    assert document["mission"] == mission_id
+    assert 0 < len(document["companies"]) <= 2
+    assert {"company_id", "name", "needs"} <= set(document["companies"][0])
+    bad = runner.invoke(args=["missions", "create", "--city", "Atlantis", "--title", "x",
+                              "--slots", "2", "--all-published"])
+    assert bad.exit_code != 0 and "no partner city" in bad.output
+    missing = runner.invoke(args=["missions", "shortlist", "999"])
+    assert missing.exit_code != 0
+
+
+def test_member_of_pending_company_cannot_raise_hand(client, mission_world):
+    world = mission_world
+    create_user("late@example.org", PASSWORD, "company", None,
+                company_id=world.pending_company.id)
+    db.session.commit()
+    mission = Mission(city_id=world.cebu.id, title="M", slots=2)
+    db.session.add(mission)
+    db.session.commit()
+    client.post("/login", data={"email": "late@example.org", "password": PASSWORD})
+    assert client.post(f"/missions/{mission.id}/interest").status_code == 403

@@ -1,0 +1,361 @@
+"""Turning Japanese, English or mixed text into the tokens the matcher counts.
+
+One text becomes a bag of three kinds of token:
+
+* **concepts** ``c:<key>`` — a glossary surface form occurred (無収水, NRW, non-revenue water
+  all give ``c:non_revenue_water``), found on the normalised text, longest form first;
+* **terms** — content words: Japanese nouns, verbs and adjectives (dictionary form) from the
+  MeCab analyser with the UniDic dictionary (fugashi + unidic-lite), plus compounds of nouns
+  with their prefixes and suffixes (浄水場, 無収水率); English words minus stop words, lightly
+  stemmed; quantities with units as one token each (``m3/day``, ``t/day``, ``mw``), numbers
+  themselves dropped.
+
+Analysis of a text is cached by a hash of its content, so refitting after one edit only
+analyses the edited document.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from ypmatch.matching.glossary import Glossary
+from ypmatch.matching.normalise import normalise, stem, stem_ascii_words
+
+CONCEPT_PREFIX = "c:"
+SECTOR_PREFIX = "s:"
+TERM, CONCEPT, SECTOR = 0, 1, 2  # token kinds
+
+_JAPANESE_CHAR = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u3005\u3006\u4e00-\u9fff\u3400-\u4dbf]")
+_LATIN_TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f]+")
+_HAS_LETTER = re.compile(r"[a-z\u00c0-\u024f]")
+_KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc]{4,}")
+
+# Function-like nouns that carry no topic (こと, ため …): UniDic tags them as ordinary nouns.
+_JAPANESE_STOP_WORDS = frozenset(
+    """
+    こと もの ため よう とき ところ など ほか 等 他 方 場合 際 中 為 事 物 様 時 所 上 下 前 後
+    以上 以下 あたり 当たり よる 因る おく 置く いく 行く くる 来る それぞれ 各 内 化 的 性
+    者 さん 当社 弊社 我々 私 本 同 当該
+    """.split()  # noqa: SIM905 (a word list reads better as words)
+)
+_ENGLISH_STOP_WORDS = frozenset(stem(w) for w in ENGLISH_STOP_WORDS) | frozenset(ENGLISH_STOP_WORDS)
+_NOUN_KINDS = frozenset({"普通名詞", "固有名詞"})
+_COMPOUND_PIECES = frozenset({"名詞", "接頭辞", "接尾辞"})
+_MAX_COMPOUND_PIECES = 4
+
+# A number followed by a unit becomes one unit token; the number itself is dropped.
+_UNITS: dict[str, tuple[str, ...]] = {
+    "m3/day": (
+        r"m3\s?/\s?(?:day|d|日)",
+        r"m3\s+per\s+day",
+        r"cubic\s+met(?:er|re)s?\s+per\s+day",
+        r"立方メートル\s?/\s?日",
+        r"m3\s?日",
+        r"mld",
+        r"ml\s?/\s?d(?:ay)?",
+        r"million\s+lit(?:er|re)s\s+per\s+day",
+    ),
+    "m3/h": (r"m3\s?/\s?(?:hr|h|時間?)", r"m3\s+per\s+hour"),
+    "m3/s": (r"m3\s?/\s?(?:sec|s|秒)", r"m3\s+per\s+second"),
+    "l/s": (r"l\s?/\s?(?:sec|s|秒)", r"lps", r"lit(?:er|re)s\s+per\s+second", r"リットル\s?/\s?秒"),
+    "t/day": (
+        r"t\s?/\s?(?:day|d|日)",
+        r"tpd",
+        r"(?:metric\s+)?ton(?:ne)?s?\s+(?:per|a)\s+day",
+        r"トン\s?/\s?日",
+    ),
+    "t/year": (
+        r"t\s?/\s?(?:year|yr|y|年)",
+        r"tpa",
+        r"(?:metric\s+)?ton(?:ne)?s?\s+(?:per|a)\s+year",
+        r"トン\s?/\s?年",
+    ),
+    "tco2": (r"t\s?[- ]?co2e?", r"ton(?:ne)?s?\s+(?:of\s+)?co2e?", r"トン\s?[- ]?co2"),
+    "gwh": (r"gwh", r"ギガワット時"),
+    "mwh": (r"mwh", r"メガワット時"),
+    "kwh": (r"kwh", r"キロワット時"),
+    "gw": (r"gwp?", r"ギガワット"),
+    "mw": (r"mwp?", r"mwe", r"メガワット"),
+    "kw": (r"kwp?", r"キロワット"),
+    "km2": (r"km2", r"平方キロメートル", r"square\s+kilomet(?:er|re)s?"),
+    "km": (r"km", r"キロメートル", r"kilomet(?:er|re)s?"),
+    "ha": (r"ha", r"hectares?", r"ヘクタール"),
+    "mg/l": (r"mg\s?/\s?l", r"ppm"),
+}
+_UNIT_PATTERN = re.compile(
+    r"(?<![a-z0-9.])\d+(?:[.,]\d+)*\s?(?:万|千|百|million|thousand)?\s?(?:"
+    + "|".join(f"(?P<u{i}>{'|'.join(forms)})" for i, forms in enumerate(_UNITS.values()))
+    + r")(?![a-z0-9])"
+)
+_UNIT_NAMES = {f"u{i}": name for i, name in enumerate(_UNITS)}
+
+
+def concept_token(key: str) -> str:
+    return CONCEPT_PREFIX + key
+
+
+def is_concept_token(token: str) -> bool:
+    return token.startswith(CONCEPT_PREFIX)
+
+
+def dominant_language(text: str) -> str:
+    """ "ja" when at least a fifth of the letters are Japanese, else "en"."""
+    japanese = len(_JAPANESE_CHAR.findall(text))
+    latin = sum(len(m) for m in _LATIN_TOKEN.findall(text.casefold()))
+    return "ja" if japanese and japanese * 5 >= japanese + latin else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysedText:
+    """Token ids (in the analyser's vocabulary) and their counts for one text."""
+
+    ids: np.ndarray  # int32, unique, sorted
+    counts: np.ndarray  # float64, same length
+
+
+class _MeCab:
+    """A MeCab tagger with UniDic printing only the four fields we read (fast to parse)."""
+
+    _FORMAT = r"""-O "" '-F%m\t%f[0]\t%f[1]\t%f[10]\n' '-U%m\t%f[0]\t%f[1]\t\n' '-E\n'"""
+
+    def __init__(self):
+        import fugashi
+        import unidic_lite
+
+        dicdir = unidic_lite.DICDIR
+        rc = os.path.join(dicdir, "mecabrc")
+        self._tagger = fugashi.GenericTagger(f'-r "{rc}" -d "{dicdir}" {self._FORMAT}')
+
+    def parse(self, text: str) -> str:
+        return self._tagger.parse(text)
+
+
+class Analyzer:
+    """Text → tokens, with a content-hash cache and a growing token vocabulary.
+
+    ``concept_words`` decides whether the words inside a glossary match are also counted as
+    terms (``True``: "leak detection" gives ``c:leak_detection``, ``leak`` and ``detection``).
+    """
+
+    def __init__(
+        self,
+        glossary: Glossary | None = None,
+        *,
+        use_glossary: bool = True,
+        sector_tokens: bool = True,
+        concept_words: bool = False,
+        japanese_compounds: bool = True,
+        cache_size: int = 400_000,
+    ):
+        self.glossary = glossary if glossary is not None else Glossary.default()
+        self.use_glossary = use_glossary
+        self.sector_tokens = sector_tokens
+        self._concept_sectors = {
+            concept.key: tuple(SECTOR_PREFIX + sector for sector in concept.sectors)
+            for concept in self.glossary
+            if sector_tokens
+        }
+        self.concept_words = concept_words
+        self.japanese_compounds = japanese_compounds
+        self.cache_size = cache_size
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[int, int], AnalysedText] = {}
+        self._line_actions: dict[str, tuple[str | None, int, str]] = {}
+        self._token_ids: dict[str, int] = {}
+        self._tokens: list[str] = []
+        self._kinds: list[int] = []
+        self.cache_hits = 0
+        self.cache_misses = 0
+
+    @property
+    def config(self) -> tuple:
+        """Everything that changes the output: a refit reuses this analyser only if equal."""
+        return (
+            self.glossary.fingerprint if self.use_glossary else None,
+            self.use_glossary,
+            self.sector_tokens,
+            self.concept_words,
+            self.japanese_compounds,
+        )
+
+    # vocabulary ---------------------------------------------------------------------------
+    @property
+    def tokens(self) -> list[str]:
+        """Token strings by id (ids only ever grow, so this list is append-only)."""
+        return self._tokens
+
+    def token_kinds(self) -> np.ndarray:
+        """For every token id: TERM, CONCEPT or SECTOR."""
+        return np.array(self._kinds, dtype=np.int8)
+
+    def token_id(self, token: str) -> int | None:
+        return self._token_ids.get(token)
+
+    # analysis -----------------------------------------------------------------------------
+    def analyse(self, text: str) -> Counter[str]:
+        """The bag of tokens of ``text`` (uncached; for explanations, tests and debugging)."""
+        counts: dict[str, int] = {}
+        if not text:
+            return Counter()
+        canonical = normalise(text)
+        canonical = _UNIT_PATTERN.sub(lambda m: self._unit(m, counts), canonical)
+        canonical = stem_ascii_words(canonical)
+        if self.use_glossary:
+            spans = self.glossary.scan(canonical)
+            sectors_of = self._concept_sectors
+            for _start, _end, keys in spans:
+                for key in keys:
+                    token = CONCEPT_PREFIX + key
+                    counts[token] = counts.get(token, 0) + 1
+                    for sector_token in sectors_of.get(key, ()):
+                        counts[sector_token] = counts.get(sector_token, 0) + 1
+            if spans and not self.concept_words:
+                canonical = _blank_spans(canonical, spans)
+        for token in _LATIN_TOKEN.findall(canonical):
+            if _HAS_LETTER.search(token) and len(token) > 1 and token not in _ENGLISH_STOP_WORDS:
+                counts[token] = counts.get(token, 0) + 1
+        if _JAPANESE_CHAR.search(canonical):
+            self._japanese_terms(canonical, counts)
+        return Counter(counts)
+
+    def analyse_cached(self, text: str) -> AnalysedText:
+        # Python's string hash (SipHash, cached on the string) plus the length: a 64-bit
+        # content key whose collision odds at a million texts are about 1 in 10^7.
+        key = (hash(text), len(text))
+        hit = self._cache.get(key)
+        if hit is not None:
+            self.cache_hits += 1
+            return hit
+        self.cache_misses += 1
+        counts = self.analyse(text)
+        with self._lock:
+            known = self._token_ids.get
+            ids = np.array(
+                [known(token) or self._intern(token) for token in counts], dtype=np.int32
+            )
+            values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            order = np.argsort(ids)
+            result = AnalysedText(ids[order], values[order])
+            if len(self._cache) >= self.cache_size:
+                # Drop the older half (dicts keep insertion order): cheap and good enough.
+                for stale in list(self._cache)[: self.cache_size // 2]:
+                    del self._cache[stale]
+            self._cache[key] = result
+        return result
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    # internals ----------------------------------------------------------------------------
+    def _intern(self, token: str) -> int:
+        found = self._token_ids.get(token)
+        if found is None:
+            found = len(self._tokens)
+            self._token_ids[token] = found
+            self._tokens.append(token)
+            self._kinds.append(
+                CONCEPT
+                if token.startswith(CONCEPT_PREFIX)
+                else SECTOR
+                if token.startswith(SECTOR_PREFIX)
+                else TERM
+            )
+        return found
+
+    @staticmethod
+    def _unit(match: re.Match[str], counts: dict[str, int]) -> str:
+        for group, name in _UNIT_NAMES.items():
+            if match.group(group) is not None:
+                counts[name] = counts.get(name, 0) + 1
+                break
+        return " "
+
+    def _mecab(self) -> _MeCab:
+        tagger = getattr(self._local, "mecab", None)
+        if tagger is None:
+            tagger = self._local.mecab = _MeCab()
+        return tagger
+
+    def _japanese_terms(self, text: str, counts: dict[str, int]) -> None:
+        # MeCab prints one line per word; the same lines recur endlessly, so what to do with
+        # each distinct line is worked out once and remembered.
+        actions = self._line_actions
+        compounds = self.japanese_compounds
+        compound: list[str] = []
+        for line in self._mecab().parse(text).split("\n"):
+            action = actions.get(line)
+            if action is None:
+                action = _line_action(line)
+                if len(actions) < _MAX_REMEMBERED_LINES:
+                    actions[line] = action
+            term, role, surface = action
+            if term is not None:
+                counts[term] = counts.get(term, 0) + 1
+            if not compounds:
+                continue
+            if role == _OPENS or (role == _CONTINUES and compound):
+                compound.append(surface)
+            elif compound:
+                if 2 <= len(compound) <= _MAX_COMPOUND_PIECES:
+                    joined = "".join(compound)
+                    counts[joined] = counts.get(joined, 0) + 1
+                compound = []
+
+
+_BREAKS, _CONTINUES, _OPENS = 0, 1, 2
+_MAX_REMEMBERED_LINES = 1_000_000
+
+
+def _line_action(line: str) -> tuple[str | None, int, str]:
+    """(term to count or None, role in a noun compound, surface) for one MeCab output line."""
+    fields = line.split("\t")
+    surface = fields[0]
+    if not surface or not _JAPANESE_CHAR.search(surface):
+        # Latin words and numbers are counted outside MeCab; they also end a compound.
+        return None, _BREAKS, surface
+    pos1 = fields[1] if len(fields) > 1 else ""
+    pos2 = fields[2] if len(fields) > 2 else ""
+    base = fields[3] if len(fields) > 3 and fields[3] else surface
+    role = _BREAKS
+    if pos1 in _COMPOUND_PIECES and pos2 not in ("数詞", "代名詞"):
+        # A suffix cannot open a compound: after a number (1日あたり) it is a counter.
+        role = _CONTINUES if pos1 == "接尾辞" else _OPENS
+    term = None
+    if pos1 == "名詞":
+        if pos2 in _NOUN_KINDS:
+            term = _fold_katakana(base)
+    elif pos1 in ("動詞", "形容詞", "形状詞") and pos2 == "一般":
+        term = base
+    if term is not None and (term in _JAPANESE_STOP_WORDS or _is_single_kana(term)):
+        term = None
+    return term, role, surface
+
+
+def _fold_katakana(word: str) -> str:
+    """センサー and センサ are one word (long-vowel marks at the end of loanwords vary)."""
+    if word.endswith("ー") and _KATAKANA_WORD.fullmatch(word):
+        return word[:-1]
+    return word
+
+
+def _is_single_kana(word: str) -> bool:
+    return len(word) == 1 and "\u3041" <= word <= "\u30fa"
+
+
+def _blank_spans(text: str, spans: list[tuple[int, int, tuple[str, ...]]]) -> str:
+    pieces = []
+    position = 0
+    for start, end, _keys in spans:
+        pieces.append(text[position:start])
+        pieces.append(" ")
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)

@@ -1,0 +1,82 @@
+"""What the matcher reads (needs, technologies, companies) and what it returns (matches)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class NeedDoc:
+    """A city need. ``country`` is an ISO 3166-1 alpha-2 code (used by the overseas boost)."""
+
+    id: str
+    title: str = ""
+    description: str = ""
+    country: str | None = None
+    sectors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TechnologyDoc:
+    """One technology (capability) of a company; Japanese, English or both in one text."""
+
+    id: str
+    company_id: str
+    title: str = ""
+    description: str = ""
+    sectors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyInfo:
+    """Company facts used by the optional boosts: countries of overseas experience, sectors."""
+
+    id: str
+    countries: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Boosts:
+    """Soft boosts a curator switches on per query; both off by default."""
+
+    sector_overlap: bool = False
+    overseas_experience: bool = False
+
+
+NO_BOOSTS = Boosts()
+
+REASON_KINDS = ("concept", "term", "boost")
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One contribution to a score.
+
+    ``kind`` is "concept" (``token`` is a glossary key: localise it with
+    ``Glossary.label(key, lang)``), "term" (``token`` is the word as analysed) or "boost"
+    (``token`` is "sector_overlap", "overseas_experience" or "more_technologies").
+    ``share`` is the part of the final score this reason accounts for (0–1).
+    """
+
+    token: str
+    kind: str
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyMatch:
+    company_id: str
+    score: float
+    technology_id: str  # the technology that carried the score
+    technology_scores: tuple[tuple[str, float], ...]  # every technology scoring > 0, best first
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NeedMatch:
+    need_id: str
+    score: float
+    technology_id: str
+    technology_scores: tuple[tuple[str, float], ...]
+    reasons: tuple[Reason, ...] = ()

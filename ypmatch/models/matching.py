@@ -1,0 +1,46 @@
+"""Curators' decisions on suggested pairs, and the stamp that tells workers to refit."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ypmatch.extensions import db
+from ypmatch.models.base import CuratedRecordMixin, utcnow
+from ypmatch.models.companies import Company
+from ypmatch.models.needs import Need
+
+
+class MatchDecisionStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+
+class MatchDecision(CuratedRecordMixin, db.Model):
+    """A curator confirmed or dismissed a need↔company pair; dismissed pairs are never
+    proposed again for that need."""
+
+    __tablename__ = "match_decisions"
+    __table_args__ = (sa.UniqueConstraint("need_id", "company_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    need: Mapped[Need] = relationship()
+    company: Mapped[Company] = relationship()
+
+
+class MatchingState(db.Model):
+    """One row: bumped in the same transaction as any change to what the matcher reads,
+    so every worker process knows its fitted index is stale."""
+
+    __tablename__ = "matching_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_version: Mapped[int] = mapped_column(default=0)
+    changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

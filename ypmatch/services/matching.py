@@ -1,0 +1,405 @@
+"""The matcher inside the app: a fitted index per process, refitted when data changes.
+
+The fitted index lives in each worker process. A content version stamped in the database
+(bumped with every change to needs, technologies, companies, sectors or the glossary) is
+read once per matching request; a worker whose index is older refits, and the analyser's
+cache makes a refit after one edit cheap.
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ypmatch.extensions import db
+from ypmatch.matching import (
+    BilingualMatcher,
+    Boosts,
+    CompanyInfo,
+    Glossary,
+    NeedDoc,
+    Reason,
+    TechnologyDoc,
+)
+from ypmatch.models import (
+    ApprovalStatus,
+    Company,
+    MatchDecision,
+    MatchDecisionStatus,
+    MatchingState,
+    Need,
+    Sector,
+    Technology,
+    User,
+    technology_sectors_table,
+)
+from ypmatch.permissions import LISTED_NEED_STATUSES, visible_needs_condition
+from ypmatch.services.glossary import current_glossary
+from ypmatch.services.records import create_record, update_record
+
+CACHE_KEY = "ypmatch.matching_index"
+
+
+@dataclass
+class MatchingIndex:
+    version: int
+    matcher: BilingualMatcher
+    glossary: Glossary
+
+
+class MatchingIndexCache:
+    """The fitted index of one process; thread-safe for threaded workers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._index: MatchingIndex | None = None
+
+    def get(self) -> MatchingIndex:
+        version = content_version()
+        index = self._index
+        if index is not None and index.version == version:
+            return index
+        with self._lock:
+            if self._index is None or self._index.version != version:
+                previous = self._index.matcher if self._index is not None else None
+                self._index = build_index(version, previous)
+            return self._index
+
+    def clear(self) -> None:
+        with self._lock:
+            self._index = None
+
+
+def content_version() -> int:
+    return (
+        db.session.scalar(sa.select(MatchingState.content_version).where(MatchingState.id == 1))
+        or 0
+    )
+
+
+def need_document(need: Need) -> NeedDoc:
+    return NeedDoc(
+        id=str(need.id),
+        title=" ".join(part for part in (need.title_en, need.title_ja) if part),
+        description="\n".join(part for part in (need.description_en, need.description_ja) if part),
+        country=need.city.country_code if need.city else None,
+        sectors=tuple(sector.slug for sector in need.sectors),
+    )
+
+
+def technology_document(technology: Technology) -> TechnologyDoc:
+    return TechnologyDoc(
+        id=str(technology.id),
+        company_id=str(technology.company_id),
+        title=" ".join(part for part in (technology.title_ja, technology.title_en) if part),
+        description="\n".join(
+            part for part in (technology.description_ja, technology.description_en) if part
+        ),
+        sectors=tuple(sector.slug for sector in technology.sectors),
+    )
+
+
+def matchable_companies_query() -> sa.Select:
+    return sa.select(Company).where(
+        Company.approval_status == ApprovalStatus.APPROVED, Company.archived_at.is_(None)
+    )
+
+
+def build_index(version: int, previous: BilingualMatcher | None = None) -> MatchingIndex:
+    glossary = current_glossary()
+    needs = db.session.scalars(sa.select(Need).where(Need.archived_at.is_(None))).all()
+    companies = db.session.scalars(matchable_companies_query()).all()
+    technologies = db.session.scalars(
+        sa.select(Technology)
+        .join(Company)
+        .where(
+            Technology.archived_at.is_(None),
+            Company.approval_status == ApprovalStatus.APPROVED,
+            Company.archived_at.is_(None),
+        )
+    ).all()
+    matcher = previous if previous is not None else BilingualMatcher()
+    matcher.set_params(glossary=glossary)
+    matcher.fit(
+        [need_document(need) for need in needs],
+        [technology_document(technology) for technology in technologies],
+        [
+            CompanyInfo(
+                id=str(company.id),
+                countries=tuple(company.overseas_countries or ()),
+                sectors=tuple(
+                    sorted({s.slug for t in company.active_technologies for s in t.sectors})
+                ),
+            )
+            for company in companies
+        ],
+    )
+    return MatchingIndex(version=version, matcher=matcher, glossary=glossary)
+
+
+def matching_index() -> MatchingIndex:
+    cache = current_app.extensions.setdefault(CACHE_KEY, MatchingIndexCache())
+    return cache.get()
+
+
+# -- presenting matches --------------------------------------------------------------------
+
+
+@dataclass
+class ReasonView:
+    label: str
+    kind: str
+    share: float
+
+
+@dataclass
+class CompanyMatchView:
+    company: Company
+    score: float
+    technology: Technology
+    reasons: list[ReasonView]
+    decision: MatchDecision | None = None
+    other_technologies: list[tuple[Technology, float]] = field(default_factory=list)
+
+
+@dataclass
+class NeedMatchView:
+    need: Need
+    score: float
+    technology: Technology
+    reasons: list[ReasonView]
+
+
+BOOST_LABELS = {
+    "sector_overlap": ("shared sector", "分野が一致"),
+    "overseas_experience": ("experience in the need's country", "対象国での実績"),
+    "more_technologies": ("further relevant technologies", "他の関連技術"),
+}
+
+
+def _reason_views(reasons: tuple[Reason, ...], glossary: Glossary, locale: str) -> list[ReasonView]:
+    views = []
+    for reason in reasons:
+        if reason.kind == "concept":
+            label = glossary.label(reason.token, locale)
+        elif reason.kind == "boost":
+            english, japanese = BOOST_LABELS.get(reason.token, (reason.token, reason.token))
+            label = japanese if locale == "ja" else english
+        else:
+            label = reason.token
+        views.append(ReasonView(label=label, kind=reason.kind, share=reason.share))
+    return views
+
+
+@dataclass(frozen=True)
+class CompanyMatchFilters:
+    sector_id: int | None = None
+    size: str = ""
+    yport_member: bool | None = None
+    overseas_in_country: bool = False
+
+
+def _filtered_company_ids(filters: CompanyMatchFilters, country: str | None) -> set[str] | None:
+    if not (
+        filters.sector_id
+        or filters.size
+        or filters.yport_member is not None
+        or filters.overseas_in_country
+    ):
+        return None
+    query = sa.select(Company).where(
+        Company.approval_status == ApprovalStatus.APPROVED, Company.archived_at.is_(None)
+    )
+    if filters.size:
+        query = query.where(Company.size == filters.size)
+    if filters.yport_member is not None:
+        query = query.where(Company.yport_member.is_(filters.yport_member))
+    if filters.sector_id:
+        query = query.where(
+            Company.id.in_(
+                sa.select(Technology.company_id)
+                .join(
+                    technology_sectors_table,
+                    technology_sectors_table.c.technology_id == Technology.id,
+                )
+                .where(technology_sectors_table.c.sector_id == filters.sector_id)
+            )
+        )
+    companies = db.session.scalars(query).all()
+    if filters.overseas_in_country:
+        companies = [c for c in companies if country and country in (c.overseas_countries or [])]
+    return {str(company.id) for company in companies}
+
+
+def decisions_for_need(need: Need) -> dict[int, MatchDecision]:
+    return {
+        decision.company_id: decision
+        for decision in db.session.scalars(
+            sa.select(MatchDecision).where(
+                MatchDecision.need_id == need.id, MatchDecision.archived_at.is_(None)
+            )
+        )
+    }
+
+
+def companies_for_need(
+    need: Need,
+    locale: str,
+    k: int = 10,
+    filters: CompanyMatchFilters | None = None,
+    boosts: Boosts | None = None,
+) -> list[CompanyMatchView]:
+    filters = filters or CompanyMatchFilters()
+    boosts = boosts or Boosts()
+    index = matching_index()
+    decisions = decisions_for_need(need)
+    dismissed = {
+        str(company_id)
+        for company_id, decision in decisions.items()
+        if decision.status == MatchDecisionStatus.DISMISSED
+    }
+    country = need.city.country_code if need.city else None
+    target = str(need.id) if str(need.id) in index.matcher.need_index_ else need_document(need)
+    matches = index.matcher.rank_companies_for_need(
+        target,
+        k=k,
+        boosts=boosts,
+        exclude_companies=dismissed,
+        include_companies=_filtered_company_ids(filters, country),
+    )
+    companies = _by_id(Company, [int(m.company_id) for m in matches])
+    technology_ids = {int(t) for m in matches for t, _score in m.technology_scores}
+    technologies = _by_id(Technology, list(technology_ids))
+    return [
+        CompanyMatchView(
+            company=companies[int(match.company_id)],
+            score=match.score,
+            technology=technologies[int(match.technology_id)],
+            reasons=_reason_views(match.reasons, index.glossary, locale),
+            decision=decisions.get(int(match.company_id)),
+            other_technologies=[
+                (technologies[int(tech_id)], score)
+                for tech_id, score in match.technology_scores[1:]
+                if int(tech_id) in technologies
+            ],
+        )
+        for match in matches
+    ]
+
+
+def _by_id(model, ids: list[int]) -> dict:
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+
+
+def visible_listed_need_ids(viewer: User | None) -> set[str]:
+    return {
+        str(need_id)
+        for need_id in db.session.scalars(
+            sa.select(Need.id).where(
+                visible_needs_condition(viewer),
+                Need.archived_at.is_(None),
+                Need.status.in_(LISTED_NEED_STATUSES),
+            )
+        )
+    }
+
+
+def needs_for_technologies(
+    company: Company, viewer: User | None, locale: str, k: int = 5
+) -> dict[int, list[NeedMatchView]]:
+    """For each active technology of the company, the visible published needs it fits."""
+    index = matching_index()
+    visible = visible_listed_need_ids(viewer)
+    found: dict[int, list] = {}
+    for technology in company.active_technologies:
+        if str(technology.id) not in index.matcher.tech_index_:
+            found[technology.id] = []
+            continue
+        found[technology.id] = index.matcher.rank_needs_for_technology(
+            str(technology.id), k=k, include_needs=visible
+        )
+    need_ids = {int(m.need_id) for matches in found.values() for m in matches}
+    needs = _by_id(Need, list(need_ids))
+    technologies = {technology.id: technology for technology in company.technologies}
+    return {
+        technology_id: [
+            NeedMatchView(
+                need=needs[int(m.need_id)],
+                score=m.score,
+                technology=technologies[technology_id],
+                reasons=_reason_views(m.reasons, index.glossary, locale),
+            )
+            for m in matches
+            if m.score > 0
+        ]
+        for technology_id, matches in found.items()
+    }
+
+
+def profile_suggestions(company: Company, viewer: User | None, locale: str) -> list[dict]:
+    """Per sector of the company: concepts its sector's needs use that it never mentions."""
+    index = matching_index()
+    if str(company.id) not in index.matcher.company_index_:
+        return []
+    visible = visible_listed_need_ids(viewer)
+    suggestions = []
+    sectors = sorted(
+        {s for t in company.active_technologies for s in t.sectors}, key=lambda s: s.id
+    )
+    for sector in sectors:
+        need_ids = [
+            str(need.id)
+            for need in db.session.scalars(sa.select(Need).where(Need.sectors.contains(sector)))
+            if str(need.id) in visible
+        ]
+        if not need_ids:
+            continue
+        keys = index.matcher.missing_concepts(str(company.id), need_ids, n=4)
+        if keys:
+            suggestions.append(
+                {"sector": sector, "terms": [index.glossary.label(key, locale) for key in keys]}
+            )
+    return suggestions
+
+
+def suggest_sectors(text: str, limit: int = 3) -> list[Sector]:
+    """Sectors that the glossary concepts found in ``text`` belong to, most frequent first."""
+    glossary = matching_index().glossary
+    ranked = glossary.sectors_for(glossary.concepts_in(text))
+    slugs = [slug for slug, _count in ranked[:limit]]
+    sectors = {
+        sector.slug: sector
+        for sector in db.session.scalars(
+            sa.select(Sector).where(Sector.slug.in_(slugs), Sector.archived_at.is_(None))
+        )
+    }
+    return [sectors[slug] for slug in slugs if slug in sectors]
+
+
+def decide_match(
+    need: Need, company: Company, status: str, note: str, actor: User
+) -> MatchDecision:
+    decision = db.session.scalar(
+        sa.select(MatchDecision).where(
+            MatchDecision.need_id == need.id, MatchDecision.company_id == company.id
+        )
+    )
+    if decision is None:
+        decision = MatchDecision(
+            need_id=need.id,
+            company_id=company.id,
+            status=status,
+            note=note,
+            decided_by_id=actor.id,
+        )
+        return create_record(decision, actor, note=note)
+    update_record(
+        decision,
+        {"status": status, "note": note, "decided_by_id": actor.id, "archived_at": None},
+        actor,
+        note=note,
+    )
+    return decision

@@ -1,0 +1,378 @@
+"""Joint survey missions: planning, shortlist generation, the invitation pipeline."""
+
+import sqlalchemy as sa
+
+from ypmatch.extensions import db
+from ypmatch.matching.shortlist import PairScore, Shortlist, build_shortlist
+from ypmatch.models import (
+    Company,
+    CompanyInterest,
+    MatchDecision,
+    MatchDecisionStatus,
+    Mission,
+    MissionCompany,
+    MissionStatus,
+    Need,
+    ParticipantState,
+    User,
+)
+from ypmatch.models.base import utcnow
+from ypmatch.services.matching import matching_index
+from ypmatch.services.records import add_history, create_record, update_record
+
+# How many of each need's best companies enter the shortlist's candidate pool.
+CANDIDATES_PER_NEED = 40
+# Participants in these states stay on the list whatever a re-run says.
+COMMITTED_STATES = {
+    ParticipantState.INVITED,
+    ParticipantState.ACCEPTED,
+    ParticipantState.JOINED,
+}
+
+
+class MissionError(ValueError):
+    """A mission operation that cannot be carried out; the message says why."""
+
+
+def create_mission(
+    data: dict, needs: list[Need], actor: User | None, source: str = "web"
+) -> Mission:
+    _check_needs(data["city_id"], needs)
+    mission = Mission(**data)
+    mission.needs = needs
+    return create_record(mission, actor, source=source)
+
+
+def update_mission(
+    mission: Mission, data: dict, needs: list[Need], actor: User, expected_version: int | None
+) -> dict:
+    _check_needs(data.get("city_id", mission.city_id), needs)
+    return update_record(
+        mission, {**data, "needs": needs}, actor, expected_version=expected_version
+    )
+
+
+def _check_needs(city_id: int, needs: list[Need]) -> None:
+    foreign = [need for need in needs if need.city_id != city_id]
+    if foreign:
+        raise MissionError("every need in scope must belong to the mission's city")
+
+
+def participant(mission: Mission, company_id: int) -> MissionCompany | None:
+    return db.session.scalar(
+        sa.select(MissionCompany).where(
+            MissionCompany.mission_id == mission.id, MissionCompany.company_id == company_id
+        )
+    )
+
+
+def _pair_scores(mission: Mission) -> list[PairScore]:
+    index = matching_index()
+    pairs = []
+    for need in mission.needs:
+        if str(need.id) not in index.matcher.need_index_:
+            continue
+        for match in index.matcher.rank_companies_for_need(str(need.id), k=CANDIDATES_PER_NEED):
+            pairs.append(
+                PairScore(
+                    company_id=match.company_id,
+                    need_id=str(need.id),
+                    score=match.score,
+                    technology_id=match.technology_id,
+                    reasons=tuple(
+                        {"token": r.token, "kind": r.kind, "share": round(r.share, 4)}
+                        for r in match.reasons
+                    ),
+                )
+            )
+    return pairs
+
+
+def _by_hand_pairs(mission: Mission, company_ids: set[str]) -> list[PairScore]:
+    """Scores for companies a curator added by hand that the candidate pool missed."""
+    index = matching_index()
+    pairs = []
+    for need in mission.needs:
+        if str(need.id) not in index.matcher.need_index_:
+            continue
+        for match in index.matcher.rank_companies_for_need(
+            str(need.id), k=len(company_ids), include_companies=company_ids
+        ):
+            pairs.append(
+                PairScore(match.company_id, str(need.id), match.score, match.technology_id, ())
+            )
+    return pairs
+
+
+def dismissed_pairs(mission: Mission) -> set[tuple[str, str]]:
+    need_ids = [need.id for need in mission.needs]
+    if not need_ids:
+        return set()
+    return {
+        (str(decision.company_id), str(decision.need_id))
+        for decision in db.session.scalars(
+            sa.select(MatchDecision).where(
+                MatchDecision.need_id.in_(need_ids),
+                MatchDecision.status == MatchDecisionStatus.DISMISSED,
+                MatchDecision.archived_at.is_(None),
+            )
+        )
+    }
+
+
+def compute_shortlist(mission: Mission, slots: int | None = None) -> Shortlist:
+    participants = list(mission.participants)
+    pinned = {
+        str(p.company_id)
+        for p in participants
+        if not p.archived_at and (p.pinned or p.added_by_hand or p.state in COMMITTED_STATES)
+    }
+    excluded = {str(p.company_id) for p in participants if p.excluded}
+    declined = {str(p.company_id) for p in participants if p.state == ParticipantState.DECLINED}
+    pairs = _pair_scores(mission)
+    missing = pinned - {pair.company_id for pair in pairs}
+    if missing:
+        pairs.extend(_by_hand_pairs(mission, missing))
+    return build_shortlist(
+        pairs,
+        need_ids=[str(need.id) for need in mission.needs],
+        slots=mission.slots if slots is None else slots,
+        per_need_cap=mission.per_need_cap,
+        pinned=sorted(pinned),
+        excluded=sorted(excluded),
+        declined=sorted(declined),
+        dismissed_pairs=sorted(dismissed_pairs(mission)),
+    )
+
+
+def generate_shortlist(mission: Mission, actor: User | None, source: str = "web") -> Shortlist:
+    """Run the optimiser and make the mission's list match it, keeping curators' choices.
+
+    Pinned, hand-added and already invited companies stay; excluded and declined ones never
+    come back; other proposals are replaced by the new run's.
+    """
+    if not mission.needs:
+        raise MissionError("choose at least one need in scope before generating a shortlist")
+    shortlist = compute_shortlist(mission)
+    existing = {p.company_id: p for p in mission.participants}
+    selected_ids = []
+    for position, entry in enumerate(shortlist.companies):
+        company_id = int(entry.company_id)
+        selected_ids.append(company_id)
+        coverage = [
+            {
+                "need_id": int(need_id),
+                "score": round(score, 4),
+                "technology_id": int(technology_id) if technology_id else None,
+                "reasons": list(reasons),
+            }
+            for need_id, score, technology_id, reasons in entry.needs
+        ]
+        row = existing.get(company_id)
+        if row is None:
+            row = MissionCompany(
+                mission_id=mission.id, company_id=company_id, position=position, coverage=coverage
+            )
+            db.session.add(row)
+            mission.participants.append(row)
+        else:
+            row.position = position
+            row.coverage = coverage
+            row.archived_at = None
+    dropped = []
+    for company_id, row in existing.items():
+        if company_id in selected_ids or row.excluded or row.state != ParticipantState.PROPOSED:
+            continue
+        if row.archived_at is None:
+            row.archived_at = utcnow()
+            dropped.append(company_id)
+    data = {"shortlisted_at": utcnow()}
+    if mission.status == MissionStatus.PLANNING:
+        data["status"] = MissionStatus.SHORTLISTED
+    db.session.flush()
+    update_record(
+        mission,
+        data,
+        actor,
+        action="shortlist",
+        source=source,
+        note=f"{len(selected_ids)} companies proposed; {len(dropped)} replaced",
+    )
+    return shortlist
+
+
+def active_participants(mission: Mission) -> list[MissionCompany]:
+    return [p for p in mission.participants if p.archived_at is None and not p.excluded]
+
+
+def set_participant_flag(
+    row: MissionCompany, actor: User, pinned: bool | None = None, excluded: bool | None = None
+) -> None:
+    data = {}
+    if pinned is not None:
+        data["pinned"] = pinned
+    if excluded is not None:
+        data["excluded"] = excluded
+        if excluded:
+            data["pinned"] = False
+    update_record(row, data, actor)
+    _mission_note(row.mission, actor, _flag_note(row, data))
+
+
+def _flag_note(row: MissionCompany, data: dict) -> str:
+    name = row.company.name_en or row.company.name_ja
+    parts = [f"{key}={'yes' if value else 'no'}" for key, value in data.items()]
+    return f"{name}: {', '.join(parts)}"
+
+
+def _mission_note(mission: Mission, actor: User | None, note: str, action: str = "update") -> None:
+    add_history(mission, action, actor, note=note)
+
+
+def move_participant(row: MissionCompany, offset: int, actor: User) -> None:
+    ordered = active_participants(row.mission)
+    index = next((i for i, p in enumerate(ordered) if p.id == row.id), None)
+    if index is None:
+        return
+    target = max(0, min(len(ordered) - 1, index + offset))
+    if target == index:
+        return
+    ordered.insert(target, ordered.pop(index))
+    for position, participant_row in enumerate(ordered):
+        participant_row.position = position
+    db.session.flush()
+    _mission_note(
+        row.mission,
+        actor,
+        f"moved {row.company.name_en or row.company.name_ja} to position {target + 1}",
+    )
+
+
+def add_company_by_hand(mission: Mission, company: Company, actor: User) -> MissionCompany:
+    row = participant(mission, company.id)
+    if row is None:
+        position = len(active_participants(mission))
+        row = MissionCompany(
+            mission_id=mission.id,
+            company_id=company.id,
+            added_by_hand=True,
+            pinned=True,
+            position=position,
+        )
+        create_record(row, actor, note="added by hand")
+        mission.participants.append(row)
+    else:
+        update_record(
+            row,
+            {"added_by_hand": True, "pinned": True, "excluded": False, "archived_at": None},
+            actor,
+        )
+    _mission_note(mission, actor, f"added {company.name_en or company.name_ja} by hand")
+    return row
+
+
+def invite(row: MissionCompany, actor: User) -> None:
+    if row.state not in (ParticipantState.PROPOSED, ParticipantState.DECLINED):
+        raise MissionError("this company has been invited already")
+    update_record(row, {"state": ParticipantState.INVITED}, actor, action="invite")
+    mission = row.mission
+    if mission.status in (MissionStatus.PLANNING, MissionStatus.SHORTLISTED):
+        update_record(mission, {"status": MissionStatus.INVITATIONS_SENT}, actor)
+
+
+def respond_to_invitation(row: MissionCompany, accept: bool, note: str, actor: User) -> None:
+    if row.state not in (
+        ParticipantState.INVITED,
+        ParticipantState.ACCEPTED,
+        ParticipantState.DECLINED,
+    ):
+        raise MissionError("there is no open invitation to answer")
+    state = ParticipantState.ACCEPTED if accept else ParticipantState.DECLINED
+    update_record(
+        row,
+        {"state": state, "response_note": note.strip(), "responded_at": utcnow()},
+        actor,
+        action="accept" if accept else "decline",
+        note=note.strip(),
+    )
+
+
+def mark_joined(row: MissionCompany, actor: User) -> None:
+    if row.state != ParticipantState.ACCEPTED:
+        raise MissionError("only companies that accepted can be marked as joined")
+    update_record(row, {"state": ParticipantState.JOINED}, actor, action="join")
+
+
+def invitations_for_company(company_id: int) -> list[MissionCompany]:
+    return list(
+        db.session.scalars(
+            sa.select(MissionCompany)
+            .join(Mission)
+            .where(
+                MissionCompany.company_id == company_id,
+                MissionCompany.state != ParticipantState.PROPOSED,
+                MissionCompany.archived_at.is_(None),
+                Mission.archived_at.is_(None),
+            )
+            .order_by(Mission.start_date.desc(), Mission.id.desc())
+        )
+    )
+
+
+def raise_hand(
+    company: Company,
+    actor: User,
+    note: str,
+    need: Need | None = None,
+    mission: Mission | None = None,
+) -> CompanyInterest:
+    query = sa.select(CompanyInterest).where(
+        CompanyInterest.company_id == company.id, CompanyInterest.archived_at.is_(None)
+    )
+    query = query.where(
+        CompanyInterest.need_id == need.id if need else CompanyInterest.need_id.is_(None)
+    )
+    query = query.where(
+        CompanyInterest.mission_id == mission.id
+        if mission
+        else CompanyInterest.mission_id.is_(None)
+    )
+    existing = db.session.scalar(query)
+    if existing is not None:
+        existing.note = note.strip() or existing.note
+        return existing
+    interest = CompanyInterest(
+        company_id=company.id,
+        need_id=need.id if need else None,
+        mission_id=mission.id if mission else None,
+        note=note.strip(),
+        user_id=actor.id,
+    )
+    db.session.add(interest)
+    db.session.flush()
+    add_history(interest, "create", actor, note=note.strip())
+    return interest
+
+
+def interests_for_mission(mission: Mission) -> list[CompanyInterest]:
+    need_ids = [need.id for need in mission.needs]
+    conditions = [CompanyInterest.mission_id == mission.id]
+    if need_ids:
+        conditions.append(CompanyInterest.need_id.in_(need_ids))
+    return list(
+        db.session.scalars(
+            sa.select(CompanyInterest)
+            .where(sa.or_(*conditions), CompanyInterest.archived_at.is_(None))
+            .order_by(CompanyInterest.created_at.desc())
+        )
+    )
+
+
+def interests_for_need(need: Need) -> list[CompanyInterest]:
+    return list(
+        db.session.scalars(
+            sa.select(CompanyInterest)
+            .where(CompanyInterest.need_id == need.id, CompanyInterest.archived_at.is_(None))
+            .order_by(CompanyInterest.created_at.desc())
+        )
+    )

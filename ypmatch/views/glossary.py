@@ -1,0 +1,191 @@
+"""The bilingual glossary, curated by the bureau."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ypmatch.extensions import db
+from ypmatch.forms.common import ConfirmForm, as_choices
+from ypmatch.forms.glossary import GlossaryConceptForm, MergeConceptForm, surface_forms
+from ypmatch.models import GlossaryConcept
+from ypmatch.permissions import staff_required
+from ypmatch.services.cities import active_sectors, sectors_by_ids
+from ypmatch.services.glossary import merge_concepts, save_concept
+from ypmatch.services.needs import escape_like
+from ypmatch.services.records import ConflictError
+from ypmatch.views.records import (
+    archive_or_restore,
+    int_arg,
+    page_number,
+    render_history,
+    report_conflict,
+)
+
+blueprint = Blueprint("glossary", __name__, url_prefix="/glossary")
+
+
+@blueprint.get("/")
+@staff_required
+def index():
+    text = request.args.get("q", "")[:100].strip()
+    archived = request.args.get("archived") == "1"
+    query = sa.select(GlossaryConcept).where(
+        GlossaryConcept.archived_at.is_not(None)
+        if archived
+        else GlossaryConcept.archived_at.is_(None)
+    )
+    if text:
+        pattern = f"%{escape_like(text)}%"
+        query = query.where(
+            sa.or_(
+                GlossaryConcept.key.ilike(pattern, escape="\\"),
+                GlossaryConcept.label_en.ilike(pattern, escape="\\"),
+                GlossaryConcept.label_ja.ilike(pattern, escape="\\"),
+                sa.cast(GlossaryConcept.forms_en, sa.String).ilike(pattern, escape="\\"),
+                sa.cast(GlossaryConcept.forms_ja, sa.String).ilike(pattern, escape="\\"),
+            )
+        )
+    sector_id = int_arg("sector")
+    if sector_id:
+        query = query.where(GlossaryConcept.sectors.any(id=sector_id))
+    page = db.paginate(
+        query.order_by(GlossaryConcept.key),
+        page=page_number(),
+        per_page=current_app.config["PER_PAGE"] * 2,
+        error_out=False,
+    )
+    return render_template(
+        "glossary/index.html",
+        page=page,
+        text=text,
+        archived=archived,
+        sectors=active_sectors(),
+        sector_id=sector_id,
+    )
+
+
+def _prepare(form: GlossaryConceptForm) -> GlossaryConceptForm:
+    locale = str(get_locale())
+    form.sectors.choices = as_choices([(s.id, s.name(locale)) for s in active_sectors()])
+    return form
+
+
+def _data(form: GlossaryConceptForm) -> dict:
+    return {
+        "key": form.key.data,
+        "label_en": form.label_en.data,
+        "label_ja": form.label_ja.data,
+        "forms_en": surface_forms(form.forms_en.data),
+        "forms_ja": surface_forms(form.forms_ja.data),
+        "sectors": sectors_by_ids(form.sectors.data or []),
+    }
+
+
+def _key_taken(key: str, exclude_id: int | None) -> bool:
+    query = sa.select(GlossaryConcept.id).where(GlossaryConcept.key == key)
+    if exclude_id is not None:
+        query = query.where(GlossaryConcept.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@staff_required
+def create():
+    form = _prepare(GlossaryConceptForm())
+    if form.validate_on_submit():
+        if _key_taken(form.key.data, None):
+            form.key.errors.append(_("This key is in use already."))
+        else:
+            concept = save_concept(None, _data(form), current_user)
+            db.session.commit()
+            flash(_("Concept added; matching uses it from now on."), "success")
+            return redirect(url_for("glossary.show", concept_id=concept.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("glossary/form.html", form=form, concept=None), status
+
+
+@blueprint.get("/<int:concept_id>")
+@staff_required
+def show(concept_id: int):
+    concept = db.get_or_404(GlossaryConcept, concept_id)
+    return render_template(
+        "glossary/show.html",
+        concept=concept,
+        confirm_form=ConfirmForm(),
+        merge_form=MergeConceptForm(),
+    )
+
+
+@blueprint.route("/<int:concept_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(concept_id: int):
+    concept = db.get_or_404(GlossaryConcept, concept_id)
+    form = _prepare(GlossaryConceptForm(obj=concept))
+    if request.method == "GET":
+        form.version.data = str(concept.version)
+        form.forms_en.data = "\n".join(concept.forms_en)
+        form.forms_ja.data = "\n".join(concept.forms_ja)
+        form.sectors.data = [sector.id for sector in concept.sectors]
+    other_change = None
+    if form.validate_on_submit():
+        if _key_taken(form.key.data, concept.id):
+            form.key.errors.append(_("This key is in use already."))
+        else:
+            try:
+                save_concept(concept, _data(form), current_user, form.expected_version())
+            except ConflictError as error:
+                other_change = report_conflict(error, form)
+            else:
+                db.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for("glossary.show", concept_id=concept.id))
+    status = 409 if other_change else (422 if form.is_submitted() else 200)
+    return render_template(
+        "glossary/form.html", form=form, concept=concept, other_change=other_change
+    ), status
+
+
+@blueprint.post("/<int:concept_id>/merge")
+@staff_required
+def merge(concept_id: int):
+    target = db.get_or_404(GlossaryConcept, concept_id)
+    form = MergeConceptForm()
+    if form.validate_on_submit():
+        duplicate = db.session.scalar(
+            sa.select(GlossaryConcept).where(
+                GlossaryConcept.key == form.duplicate_key.data,
+                GlossaryConcept.archived_at.is_(None),
+            )
+        )
+        if duplicate is None or duplicate.id == target.id:
+            flash(_("There is no other current concept with that key."), "error")
+        else:
+            merge_concepts(target, duplicate, current_user)
+            db.session.commit()
+            flash(_("Merged %(key)s into this concept.", key=duplicate.key), "success")
+    else:
+        flash(_("Give the key of the concept to merge."), "error")
+    return redirect(url_for("glossary.show", concept_id=target.id))
+
+
+@blueprint.post("/<int:concept_id>/archive")
+@staff_required
+def archive(concept_id: int):
+    concept = db.get_or_404(GlossaryConcept, concept_id)
+    return archive_or_restore(concept, False, url_for("glossary.show", concept_id=concept.id))
+
+
+@blueprint.post("/<int:concept_id>/restore")
+@staff_required
+def restore(concept_id: int):
+    concept = db.get_or_404(GlossaryConcept, concept_id)
+    return archive_or_restore(concept, True, url_for("glossary.show", concept_id=concept.id))
+
+
+@blueprint.get("/<int:concept_id>/history")
+@staff_required
+def history(concept_id: int):
+    concept = db.get_or_404(GlossaryConcept, concept_id)
+    return render_history(concept, concept.key, url_for("glossary.show", concept_id=concept.id))

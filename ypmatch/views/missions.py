@@ -1,0 +1,436 @@
+"""Joint survey missions: planning, shortlists, invitations, briefing exports."""
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ypmatch.extensions import db
+from ypmatch.forms.common import ConfirmForm, as_choices
+from ypmatch.forms.missions import (
+    AddCompanyForm,
+    InterestForm,
+    InvitationResponseForm,
+    MissionForm,
+)
+from ypmatch.models import (
+    ApprovalStatus,
+    Company,
+    Mission,
+    MissionCompany,
+    MissionStatus,
+    Need,
+    NeedStatus,
+    Role,
+)
+from ypmatch.permissions import require, roles_required, staff_required
+from ypmatch.services.cities import active_cities
+from ypmatch.services.exports import mission_ics, shortlist_csv, shortlist_xlsx
+from ypmatch.services.missions import (
+    MissionError,
+    active_participants,
+    add_company_by_hand,
+    create_mission,
+    generate_shortlist,
+    interests_for_mission,
+    invitations_for_company,
+    invite,
+    mark_joined,
+    move_participant,
+    participant,
+    raise_hand,
+    respond_to_invitation,
+    set_participant_flag,
+    update_mission,
+)
+from ypmatch.services.records import ConflictError, update_record
+from ypmatch.views.records import render_history, report_conflict
+
+blueprint = Blueprint("missions", __name__, url_prefix="/missions")
+OPEN_STATUSES = (MissionStatus.PLANNING, MissionStatus.SHORTLISTED, MissionStatus.INVITATIONS_SENT)
+# A strong candidate scores at least this much for a need; below it the need is flagged.
+STRONG_SCORE = 0.15
+
+
+def _visible_missions_query() -> sa.Select:
+    query = sa.select(Mission).where(Mission.archived_at.is_(None))
+    if current_user.is_staff:
+        return query
+    if current_user.role == Role.CITY:
+        return query.where(Mission.city_id == current_user.city_id)
+    return query.where(Mission.status.in_(OPEN_STATUSES))
+
+
+def _get_mission(mission_id: int) -> Mission:
+    mission = db.get_or_404(Mission, mission_id)
+    visible = db.session.scalar(
+        _visible_missions_query().where(Mission.id == mission.id).with_only_columns(Mission.id)
+    )
+    if visible is None and not _is_invited(mission):
+        abort(404)
+    return mission
+
+
+def _is_invited(mission: Mission) -> bool:
+    if current_user.role != Role.COMPANY or current_user.company_id is None:
+        return False
+    row = participant(mission, current_user.company_id)
+    return row is not None and row.state != "proposed" and row.archived_at is None
+
+
+@blueprint.get("/")
+@login_required
+def index():
+    missions = db.session.scalars(
+        _visible_missions_query().order_by(Mission.start_date.desc(), Mission.id.desc())
+    ).all()
+    return render_template("missions/index.html", missions=missions)
+
+
+def _prepare(form: MissionForm) -> MissionForm:
+    locale = str(get_locale())
+    form.city_id.choices = as_choices([(c.id, c.name(locale)) for c in active_cities()])
+    needs = db.session.scalars(
+        sa.select(Need)
+        .where(
+            Need.archived_at.is_(None),
+            Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION]),
+        )
+        .order_by(Need.city_id, Need.id)
+    ).all()
+    form.needs.choices = as_choices(
+        [(n.id, f"{n.city.name(locale)} · {n.ref or n.id} · {n.title(locale)}") for n in needs]
+    )
+    return form
+
+
+def _needs(ids: list[int]) -> list[Need]:
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Need).where(Need.id.in_(ids)).order_by(Need.id)))
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@staff_required
+def create():
+    form = _prepare(MissionForm())
+    if form.validate_on_submit():
+        try:
+            mission = create_mission(
+                form.mission_data(), _needs(form.needs.data or []), current_user
+            )
+        except MissionError as error:
+            db.session.rollback()
+            form.needs.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(
+                _("Mission created. Generate its shortlist when the needs are chosen."), "success"
+            )
+            return redirect(url_for("missions.show", mission_id=mission.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("missions/form.html", form=form, mission=None), status
+
+
+@blueprint.route("/<int:mission_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(mission_id: int):
+    mission = db.get_or_404(Mission, mission_id)
+    form = _prepare(MissionForm(obj=mission))
+    if request.method == "GET":
+        form.version.data = str(mission.version)
+        form.needs.data = [need.id for need in mission.needs]
+    other_change = None
+    if form.validate_on_submit():
+        try:
+            update_mission(
+                mission,
+                form.mission_data(),
+                _needs(form.needs.data or []),
+                current_user,
+                form.expected_version(),
+            )
+        except ConflictError as error:
+            other_change = report_conflict(error, form)
+        except MissionError as error:
+            db.session.rollback()
+            form.needs.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("missions.show", mission_id=mission.id))
+    status = 409 if other_change else (422 if form.is_submitted() else 200)
+    return render_template(
+        "missions/form.html", form=form, mission=mission, other_change=other_change
+    ), status
+
+
+def _need_coverage(mission: Mission, participants: list[MissionCompany]) -> list[dict]:
+    rows = []
+    for need in mission.needs:
+        covering = sorted(
+            (
+                (p, c["score"])
+                for p in participants
+                for c in p.coverage or []
+                if c["need_id"] == need.id
+            ),
+            key=lambda item: -item[1],
+        )
+        best = covering[0][1] if covering else 0.0
+        rows.append({"need": need, "companies": covering, "weak": best < STRONG_SCORE})
+    return rows
+
+
+@blueprint.get("/<int:mission_id>")
+@login_required
+def show(mission_id: int):
+    mission = _get_mission(mission_id)
+    can_see_list = current_user.is_staff or (
+        current_user.role == Role.CITY and current_user.city_id == mission.city_id
+    )
+    context = {}
+    if can_see_list:
+        participants = active_participants(mission)
+        locale = str(get_locale())
+        add_form = AddCompanyForm()
+        on_list = {p.company_id for p in participants}
+        add_form.company_id.choices = as_choices(
+            [
+                (c.id, c.name(locale))
+                for c in db.session.scalars(
+                    sa.select(Company)
+                    .where(
+                        Company.approval_status == ApprovalStatus.APPROVED,
+                        Company.archived_at.is_(None),
+                    )
+                    .order_by(Company.name_en)
+                )
+                if c.id not in on_list
+            ]
+        )
+        context = {
+            "participants": participants,
+            "excluded": [p for p in mission.participants if p.excluded],
+            "coverage": _need_coverage(mission, participants),
+            "interests": interests_for_mission(mission),
+            "add_form": add_form,
+            "action_form": FlaskForm(),
+        }
+    own_row = None
+    if current_user.role == Role.COMPANY and current_user.company_id:
+        own_row = participant(mission, current_user.company_id)
+    return render_template(
+        "missions/show.html",
+        mission=mission,
+        can_see_list=can_see_list,
+        own_row=own_row,
+        response_form=InvitationResponseForm(),
+        interest_form=InterestForm(),
+        confirm_form=ConfirmForm(),
+        **context,
+    )
+
+
+@blueprint.post("/<int:mission_id>/shortlist")
+@staff_required
+def shortlist(mission_id: int):
+    mission = db.get_or_404(Mission, mission_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        result = generate_shortlist(mission, current_user)
+    except MissionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Shortlist generated: %(n)s companies.", n=len(result.companies)), "success")
+    return redirect(url_for("missions.show", mission_id=mission.id))
+
+
+PARTICIPANT_ACTIONS = ("pin", "unpin", "exclude", "include", "up", "down", "invite", "joined")
+
+
+@blueprint.post("/<int:mission_id>/participants/<int:row_id>/<action>")
+@staff_required
+def participant_action(mission_id: int, row_id: int, action: str):
+    row = db.get_or_404(MissionCompany, row_id)
+    if row.mission_id != mission_id or action not in PARTICIPANT_ACTIONS:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        if action in ("pin", "unpin"):
+            set_participant_flag(row, current_user, pinned=action == "pin")
+        elif action in ("exclude", "include"):
+            set_participant_flag(row, current_user, excluded=action == "exclude")
+        elif action in ("up", "down"):
+            move_participant(row, -1 if action == "up" else 1, current_user)
+        elif action == "invite":
+            invite(row, current_user)
+        else:
+            mark_joined(row, current_user)
+    except MissionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("missions.show", mission_id=mission_id, _anchor="shortlist"))
+
+
+@blueprint.post("/<int:mission_id>/participants")
+@staff_required
+def add_participant(mission_id: int):
+    mission = db.get_or_404(Mission, mission_id)
+    form = AddCompanyForm()
+    form.company_id.choices = as_choices(
+        [
+            (c.id, "")
+            for c in db.session.scalars(
+                sa.select(Company).where(
+                    Company.approval_status == ApprovalStatus.APPROVED,
+                    Company.archived_at.is_(None),
+                )
+            )
+        ]
+    )
+    if form.validate_on_submit():
+        add_company_by_hand(mission, db.session.get(Company, form.company_id.data), current_user)
+        db.session.commit()
+        flash(_("Company added and pinned."), "success")
+    else:
+        flash(_("Choose an approved company."), "error")
+    return redirect(url_for("missions.show", mission_id=mission.id, _anchor="shortlist"))
+
+
+@blueprint.post("/<int:mission_id>/status")
+@staff_required
+def change_status(mission_id: int):
+    mission = db.get_or_404(Mission, mission_id)
+    status = request.form.get("status", "")
+    if not FlaskForm().validate_on_submit() or status not in set(MissionStatus):
+        flash(_("Choose a valid status."), "error")
+    else:
+        update_record(mission, {"status": status}, current_user)
+        db.session.commit()
+        flash(_("Status changed."), "success")
+    return redirect(url_for("missions.show", mission_id=mission.id))
+
+
+@blueprint.post("/<int:mission_id>/respond")
+@roles_required(Role.COMPANY)
+def respond(mission_id: int):
+    mission = db.get_or_404(Mission, mission_id)
+    row = participant(mission, current_user.company_id) if current_user.company_id else None
+    require(row is not None and row.archived_at is None)
+    form = InvitationResponseForm()
+    if form.validate_on_submit():
+        try:
+            respond_to_invitation(
+                row, form.decision.data == "accept", form.note.data or "", current_user
+            )
+        except MissionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Thank you, your answer is recorded."), "success")
+    else:
+        flash(_("Choose whether you will join."), "error")
+    return redirect(url_for("missions.show", mission_id=mission.id))
+
+
+@blueprint.post("/<int:mission_id>/interest")
+@roles_required(Role.COMPANY)
+def interest(mission_id: int):
+    mission = _get_mission(mission_id)
+    company = current_user.company
+    require(company is not None and company.is_approved and mission.status in OPEN_STATUSES)
+    form = InterestForm()
+    if form.validate_on_submit():
+        raise_hand(company, current_user, form.note.data or "", mission=mission)
+        db.session.commit()
+        flash(_("The bureau knows you are interested."), "success")
+    return redirect(url_for("missions.show", mission_id=mission.id))
+
+
+def _download(content: bytes | str, mimetype: str, filename: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@blueprint.get("/<int:mission_id>/shortlist.xlsx")
+@staff_required
+def export_xlsx(mission_id: int):
+    mission = db.get_or_404(Mission, mission_id)
+    return _download(
+        shortlist_xlsx(mission, str(get_locale())),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"mission-{mission.id}-shortlist.xlsx",
+    )
+
+
+@blueprint.get("/<int:mission_id>/shortlist.csv")
+@staff_required
+def export_csv(mission_id: int):
+    mission = db.get_or_404(Mission, mission_id)
+    return _download(
+        shortlist_csv(mission, str(get_locale())),
+        "text/csv; charset=utf-8",
+        f"mission-{mission.id}-shortlist.csv",
+    )
+
+
+@blueprint.get("/<int:mission_id>/print")
+@staff_required
+def print_view(mission_id: int):
+    mission = db.get_or_404(Mission, mission_id)
+    participants = active_participants(mission)
+    return render_template(
+        "missions/print.html",
+        mission=mission,
+        participants=participants,
+        coverage=_need_coverage(mission, participants),
+    )
+
+
+@blueprint.get("/<int:mission_id>/calendar.ics")
+@login_required
+def calendar(mission_id: int):
+    mission = _get_mission(mission_id)
+    if mission.start_date is None:
+        abort(404)
+    return _download(
+        mission_ics(mission, request.host),
+        "text/calendar; charset=utf-8",
+        f"mission-{mission.id}.ics",
+    )
+
+
+@blueprint.get("/<int:mission_id>/history")
+@staff_required
+def history(mission_id: int):
+    mission = db.get_or_404(Mission, mission_id)
+    return render_history(mission, mission.title, url_for("missions.show", mission_id=mission.id))
+
+
+@blueprint.get("/invitations")
+@roles_required(Role.COMPANY)
+def invitations():
+    rows = invitations_for_company(current_user.company_id) if current_user.company_id else []
+    return render_template(
+        "missions/invitations.html", rows=rows, response_form=InvitationResponseForm()
+    )
