@@ -6,6 +6,14 @@ from ypmatch.models.companies import technology_sectors as technology_sectors_ta
 from ypmatch.models.glossary import GlossaryConcept
 from ypmatch.models.history import HistoryEntry
 from ypmatch.models.matching import MatchDecision, MatchDecisionStatus, MatchingState
+from ypmatch.models.messages import (
+    AlertFrequency,
+    ApiToken,
+    MessageStatus,
+    OutgoingMessage,
+    PendingAlert,
+    SavedSearch,
+)
 from ypmatch.models.missions import (
     CompanyInterest,
     Mission,
@@ -20,6 +28,12 @@ from ypmatch.models.needs import need_sectors as need_sectors_table
 from ypmatch.models.users import Role, User
 
 __all__ = [
+    "AlertFrequency",
+    "ApiToken",
+    "MessageStatus",
+    "OutgoingMessage",
+    "PendingAlert",
+    "SavedSearch",
     "FUNDING_SOURCES",
     "ApprovalStatus",
     "Company",

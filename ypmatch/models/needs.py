@@ -1,5 +1,6 @@
 """What a partner city needs."""
 
+from datetime import date
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -47,6 +48,8 @@ class Need(CuratedRecordMixin, db.Model):
     visibility: Mapped[str] = mapped_column(sa.String(20), default=Visibility.INTERNAL)
     funding: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     timeline: Mapped[str] = mapped_column(sa.String(120), default="")
+    # After this day a published need closes by itself (the curator is told).
+    expires_on: Mapped[date | None] = mapped_column(sa.Date)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     city: Mapped[PartnerCity] = relationship()
