@@ -8,6 +8,7 @@ transaction is never committed, and the session joins it through savepoints.
 
 import os
 import sqlite3
+import uuid
 from datetime import date
 
 import pytest
@@ -235,3 +236,19 @@ def login_as(world, auth):
         return user
 
     return _login
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    if TEST_DATABASE_URL.startswith("postgresql"):
+        name = f"ypmatch_migrations_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = sa.make_url(TEST_DATABASE_URL).set(database=name)
+        yield url.render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"

@@ -131,8 +131,14 @@ def test_english_analysis_drops_stop_words_and_numbers(analyzer):
 def test_japanese_analysis_keeps_content_words(analyzer):
     tokens = analyzer.analyse("浄水場では汚泥を脱水して焼却しています。")
     assert tokens["c:sludge"] == 1
-    assert {"浄水", "脱水", "焼却", "浄水場"} <= set(tokens)
+    assert {"浄水", "脱水", "焼却"} <= set(tokens)
     assert not {"は", "を", "て", "ます", "する"} & set(tokens)
+
+
+def test_japanese_compounds_on_request(glossary):
+    tokens = Analyzer(glossary, japanese_compounds=True).analyse("浄水場の1日あたり処理量")
+    assert "浄水場" in tokens and "浄水" in tokens
+    assert "日あたり" not in tokens  # a counter after a number does not start a compound
 
 
 def test_units_become_tokens(analyzer):

@@ -104,7 +104,7 @@ def upgrade():
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('alert_frequency', sa.String(length=20), nullable=False))
+        batch_op.add_column(sa.Column('alert_frequency', sa.String(length=20), nullable=False, server_default='daily'))
         batch_op.add_column(sa.Column('last_digest_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True))
 

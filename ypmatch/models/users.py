@@ -39,7 +39,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Changes on password change or logout-everywhere so old sessions stop working.
     session_token: Mapped[str] = mapped_column(sa.String(64), default="")
     email_confirmed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    alert_frequency: Mapped[str] = mapped_column(sa.String(20), default="daily")
+    alert_frequency: Mapped[str] = mapped_column(
+        sa.String(20), default="daily", server_default="daily"
+    )
     last_digest_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 

@@ -1,0 +1,41 @@
+"""Migrations keep existing rows: upgrade a database that holds data, step by step."""
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from ypmatch import create_app
+from ypmatch.extensions import db
+
+
+@pytest.mark.no_db
+def test_upgrade_with_data_in_the_tables(empty_database_url, tmp_path):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    with app.app_context():
+        upgrade(revision="c4b0a8618a9e")  # before the mail and alert columns existed
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (email, name, password_hash, role, locale, active, "
+                    "failed_logins, session_token, created_at, updated_at) VALUES "
+                    "('old@example.org', 'Old', 'x', 'curator', '', true, 0, 't', "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            frequency = connection.execute(
+                sa.text("SELECT alert_frequency FROM users WHERE email = 'old@example.org'")
+            ).scalar_one()
+        assert frequency == "daily"
+        downgrade(revision="c4b0a8618a9e")
+        with db.engine.connect() as connection:
+            count = connection.execute(sa.text("SELECT count(*) FROM users")).scalar_one()
+        assert count == 1
+        db.engine.dispose()
