@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test e2e lint format bench clean
 
 $(VENV)/.installed-runtime: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(VENV)/.installed-runtime
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Only the browser tests (needs /usr/bin/chromium; screenshots go to docs/screenshots/).
+e2e: $(VENV)/.installed-dev
+	$(BIN)/pytest tests/e2e
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

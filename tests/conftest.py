@@ -71,6 +71,8 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "LOGIN_MAX_FAILURES": 3,
+        "RATELIMIT_ENABLED": False,  # test_security turns it on in an app of its own
+        "MAIL_SEND_AFTER_REQUEST": False,
         # Hashing stays real but cheap; test_auth checks production's scrypt separately.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }

@@ -227,3 +227,17 @@ def test_automaton_and_regex_scanners_agree(pieces):
     glossary = Glossary.from_concepts(CONCEPTS)
     text = "".join(pieces)
     assert glossary.scan(text) == glossary._scan_with_regex(text)
+
+
+def test_parallel_preparation_gives_the_same_analysis(glossary):
+    texts = [f"浄化槽汚泥の処理 {i} pumps" for i in range(6)] + ["NRW reduction", "無収水"]
+    parallel = Analyzer(glossary)
+    analysed = parallel.prepare(texts, n_jobs=2, min_texts=2)
+    sequential = Analyzer(glossary)
+    for text in texts:
+        one, other = parallel.analyse_cached(text), sequential.analyse_cached(text)
+        tokens = parallel.tokens
+        assert {tokens[i]: c for i, c in zip(one.ids, one.counts, strict=True)} == {
+            sequential.tokens[i]: c for i, c in zip(other.ids, other.counts, strict=True)
+        }
+    assert analysed in (0, len(texts))  # 0 where forking is not possible (other threads)

@@ -166,3 +166,26 @@ def test_eval_rejects_bad_input_with_exit_code_2(tmp_path, content):
 def test_eval_rejects_missing_file(tmp_path):
     result = CliRunner().invoke(eval_command, [str(tmp_path / "absent.json")])
     assert result.exit_code == 2
+
+
+def test_eval_can_use_the_curated_glossary(dataset_file, monkeypatch):
+    curated = [
+        {
+            "key": "leaks",
+            "label_en": "leaks",
+            "surface_forms": {"en": ["leak detection"], "ja": ["漏水"]},
+            "sectors": ["water_supply"],
+        }
+    ]
+    monkeypatch.setattr("ypmatch.cli.evaluate._concepts_from_database", lambda: curated)
+    result = CliRunner().invoke(eval_command, [str(dataset_file), "--glossary-from-db"])
+    assert result.exit_code == 0, result.output
+    rankings = json.loads(result.stdout.strip().splitlines()[-1])
+    assert rankings["needs_evaluated"] == 2
+
+
+def test_eval_reports_a_broken_curated_glossary(dataset_file, monkeypatch):
+    monkeypatch.setattr("ypmatch.cli.evaluate._concepts_from_database", lambda: [{"x": 1}])
+    result = CliRunner().invoke(eval_command, [str(dataset_file), "--glossary-from-db"])
+    assert result.exit_code == 2
+    assert "glossary" in result.stderr

@@ -234,3 +234,30 @@ def test_duplicate_ids_are_rejected():
 def test_vectors_are_unit_length(matcher):
     norms = np.sqrt(np.asarray(matcher.techs_matrix_.multiply(matcher.techs_matrix_).sum(axis=1)))
     assert np.allclose(norms[norms > 0], 1.0)
+
+
+def test_changed_glossary_gets_a_fresh_analysis():
+    fitted = BilingualMatcher(glossary=GLOSSARY, max_df=1.0).fit(NEEDS, TECHS)
+    analyzer = fitted.analyzer_
+    same = Glossary.from_concepts(GLOSSARY.to_concepts())
+    fitted.set_params(glossary=same).fit(NEEDS, TECHS)
+    assert fitted.analyzer_ is analyzer  # equal content: the cache is kept
+    concepts = GLOSSARY.to_concepts()
+    concepts[0]["sectors"] = ["sewerage"]
+    fitted.set_params(glossary=Glossary.from_concepts(concepts)).fit(NEEDS, TECHS)
+    assert fitted.analyzer_ is not analyzer
+
+
+def test_empty_corpus_ranks_nothing():
+    empty = BilingualMatcher(glossary=GLOSSARY).fit([], [])
+    assert empty.rank_companies_for_need(NeedDoc("draft", "NRW")) == []
+    assert list(empty.rank_all_needs()) == []
+    no_techs = BilingualMatcher(glossary=GLOSSARY).fit(NEEDS, [])
+    assert no_techs.rank_companies_for_need("N-nrw") == []
+
+
+def test_ad_hoc_vectors_equal_fitted_ones(matcher):
+    for need in NEEDS:
+        fitted = matcher.needs_matrix_[matcher.need_index_[need.id]].toarray()
+        fresh = matcher.transform_texts([(need.title, need.description)]).toarray()
+        assert np.allclose(fitted, fresh)

@@ -33,6 +33,7 @@ def create_app(config: dict | None = None):
         register_cli,
         register_error_handlers,
         register_extensions,
+        register_mail_after_requests,
         register_template_helpers,
     )
 
@@ -40,5 +41,6 @@ def create_app(config: dict | None = None):
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
+    register_mail_after_requests(app)
     register_cli(app)
     return app

@@ -1,6 +1,9 @@
 """The steps of :func:`ypmatch.create_app`."""
 
+import contextlib
 import sqlite3
+import threading
+import time
 
 from flask import Flask, render_template, request, session
 from flask_babel import get_locale
@@ -11,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from ypmatch import PROJECT_ROOT
-from ypmatch.extensions import babel, csrf, db, login_manager, migrate
+from ypmatch.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 @event.listens_for(Engine, "connect")
@@ -20,7 +23,24 @@ def _configure_sqlite(dbapi_connection, _connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        _use_write_ahead_log(cursor)
         cursor.close()
+
+
+def _use_write_ahead_log(cursor: sqlite3.Cursor) -> None:
+    """File databases run in WAL mode: readers never wait for a writer, and writers wait
+    (busy_timeout) for each other instead of failing with "database is locked". The mode
+    is stored in the file, so only the first connection ever switches it."""
+    main_file = next(
+        (row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"), ""
+    )
+    if not main_file:  # in memory, or a temporary database
+        return
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        return
+    # If another connection is busy right now, a later connection switches instead.
+    with contextlib.suppress(sqlite3.OperationalError):
+        cursor.execute("PRAGMA journal_mode=WAL")
 
 
 def select_locale() -> str:
@@ -40,7 +60,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
     login_manager.init_app(app)
+    login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
@@ -49,21 +71,25 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from ypmatch.views import (
+        accounts,
         admin,
         auth,
         cities,
         companies,
         glossary,
+        imports,
         main,
         missions,
         needs,
         outcomes,
         sectors,
+        tokens,
     )
 
     for module in (
         main,
         auth,
+        accounts,
         cities,
         sectors,
         needs,
@@ -71,12 +97,22 @@ def register_blueprints(app: Flask) -> None:
         glossary,
         missions,
         outcomes,
+        imports,
         admin,
+        tokens,
     ):
         app.register_blueprint(module.blueprint)
 
+    from ypmatch import api
+
+    app.register_blueprint(api.blueprint)
+
 
 def register_error_handlers(app: Flask) -> None:
+    from ypmatch.database_errors import register_database_error_handlers
+
+    register_database_error_handlers(app)
+
     def render_error(status: int, title, message):
         return render_template(
             "errors/error.html", status=status, title=title, message=message
@@ -110,6 +146,12 @@ def register_error_handlers(app: Flask) -> None:
     def too_large(_error):
         return render_error(413, _l("Too large"), _l("What you sent is larger than allowed."))
 
+    @app.errorhandler(429)
+    def too_many(_error):
+        return render_error(
+            429, _l("Too many attempts"), _l("Please wait a minute before trying again.")
+        )
+
     @app.errorhandler(500)
     def server_error(_error):
         db.session.rollback()
@@ -137,6 +179,36 @@ def register_template_helpers(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
+        return response
+
+
+def register_mail_after_requests(app: Flask) -> None:
+    """In development (no scheduler), run the periodic jobs after responses, at most every
+    half minute per process; production runs ``ypmatch jobs run`` from a scheduler."""
+    if not app.config.get("MAIL_SEND_AFTER_REQUEST") or app.config.get("TESTING"):
+        return
+    state = {"last": 0.0}
+    lock = threading.Lock()
+
+    def run_jobs_now() -> None:
+        from ypmatch import clock
+        from ypmatch.services.jobs import run_jobs
+
+        with lock:
+            if time.monotonic() - state["last"] < 30:
+                return
+            state["last"] = time.monotonic()
+        with app.app_context():
+            try:
+                run_jobs(clock.now())
+            except Exception:  # never let background mail break a page
+                app.logger.exception("background jobs failed")
+                db.session.rollback()
+
+    @app.after_request
+    def schedule_jobs(response):
+        if request.method == "POST":
+            response.call_on_close(run_jobs_now)
         return response
 
 

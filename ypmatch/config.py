@@ -49,4 +49,23 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        # Links in emails point here.
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        # Email: with no SMTP host, messages are written to instance/outbox/ instead.
+        "SMTP_HOST": _env("SMTP_HOST", ""),
+        "SMTP_PORT": int(_env("SMTP_PORT", "25")),
+        "SMTP_USER": _env("SMTP_USER", ""),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
+        "SMTP_TIMEOUT": float(_env("SMTP_TIMEOUT", "10")),
+        "MAIL_SENDER": _env("MAIL_SENDER", "ypmatch <no-reply@ypmatch.invalid>"),
+        # Send queued mail right after requests (development); production runs the job.
+        "MAIL_SEND_AFTER_REQUEST": _env_bool("MAIL_SEND_AFTER_REQUEST", True),
+        "ALERT_MIN_SCORE": float(_env("ALERT_MIN_SCORE", "0.12")),
+        "STALE_AFTER_DAYS": int(_env("STALE_AFTER_DAYS", "365")),
+        "PASSWORD_RESET_HOURS": int(_env("PASSWORD_RESET_HOURS", "2")),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "KPI_FIRST_YEAR": int(_env("KPI_FIRST_YEAR", "0")) or None,
     }

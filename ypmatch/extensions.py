@@ -1,6 +1,8 @@
 """Unbound Flask extensions; bound to the app in :func:`ypmatch.create_app`."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +30,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# In memory by default; several workers or hosts share counts through
+# YPMATCH_RATELIMIT_STORAGE_URI (e.g. redis://).
+limiter = Limiter(key_func=get_remote_address)

@@ -57,6 +57,7 @@ HISTORY_ACTION = {
     "accept": _l("accepted the invitation"),
     "decline": _l("declined the invitation"),
     "join": _l("joined the mission"),
+    "delete": _l("deleted"),
 }
 MISSION_STATUS = {
     "planning": _l("Planning"),

@@ -47,9 +47,12 @@ def eval_command(dataset: Path, k: int, rankings_path: Path | None, glossary_fro
     glossary = None
     if glossary_from_db:
         try:
-            glossary = Glossary.from_concepts(_concepts_from_database())
+            concepts = _concepts_from_database()
+            glossary = Glossary.from_concepts(concepts) if concepts else None
         except GlossaryError as error:
             _fail(f"invalid glossary in the database: {error}")
+        if glossary is None:
+            click.echo("The database holds no glossary: using the shipped one.", err=True)
     result = evaluate(data, k=k, glossary=glossary)
     if rankings_path is not None:
         rankings_path.write_text(

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from ypmatch.extensions import db
 from ypmatch.models import Company, PartnerCity, Role, User
-from ypmatch.services.accounts import AccountError, create_user
+from ypmatch.services.accounts import AccountError, create_user, find_user_by_email
+from ypmatch.services.tokens import TokenError, create_token
 
 
 @click.group("users")
@@ -77,3 +78,29 @@ def list_users_command() -> None:
             f"{user.id:>4}  {user.email:<36} {user.role:<8} {'yes' if user.active else 'no':<6} "
             f"{attached}"
         )
+
+
+@users_group.command("token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+def create_token_command(email: str, name: str) -> None:
+    """Create a personal API token for an account and print it (it is shown only once)."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(
+            f"There is no account for {email!r}; `ypmatch users list` shows the accounts."
+        )
+    if not user.active:
+        raise click.ClickException(f"The account {user.email} is deactivated; activate it first.")
+    try:
+        token, plaintext = create_token(user, name, source="cli")
+    except TokenError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(
+        f"Created API token {token.name!r} for {user.email} ({user.role}). "
+        "Copy it now; it cannot be shown again:",
+        err=True,
+    )
+    click.echo(plaintext)

@@ -63,9 +63,7 @@ def seed_demo_missions(
     )
     generate_shortlist(cebu, None, source=SOURCE)
     # The demo company member finds an invitation waiting on their dashboard.
-    own = participant(cebu, member.company_id) or add_company_by_hand(
-        cebu, member.company, None
-    )
+    own = participant(cebu, member.company_id) or add_company_by_hand(cebu, member.company, None)
     invite(own, None)
 
     danang_needs = _published_needs(cities["da-nang"])[:5]

@@ -17,6 +17,7 @@ from ypmatch.models import (
     Role,
     User,
 )
+from ypmatch.models.base import utcnow
 from ypmatch.services.accounts import create_user
 from ypmatch.services.cities import create_city, create_sector
 from ypmatch.services.companies import create_company, create_technology
@@ -151,6 +152,9 @@ def seed_demo() -> dict[str, int]:
             city_id=cities[account.city_slug].id if account.city_slug else None,
             source=SOURCE,
         )
+    for user in users.values():
+        user.email_confirmed_at = utcnow()
+    users[Role.COMPANY].alert_frequency = "immediately"
     db.session.flush()
     outcomes = seed_demo_missions(cities, users[Role.COMPANY], users[Role.CURATOR])
     return {

@@ -36,6 +36,17 @@ class SignUpForm(CompanyProfileFields):
 
 class AccountForm(FlaskForm):
     name = text_field(_l("Your name"), 120, required=True)
+    alert_frequency = SelectField(
+        _l("Emails about needs that fit your technologies"),
+        choices=as_choices(
+            [
+                ("immediately", _l("At once (at most one email a day)")),
+                ("daily", _l("Daily digest")),
+                ("weekly", _l("Weekly digest")),
+                ("never", _l("Never")),
+            ]
+        ),
+    )
     locale = SelectField(
         _l("Language"),
         choices=as_choices([("", _l("As my browser")), ("en", "English"), ("ja", "日本語")]),

@@ -1,14 +1,16 @@
 """Turning Japanese, English or mixed text into the tokens the matcher counts.
 
-One text becomes a bag of three kinds of token:
+One text becomes a bag of tokens of three kinds:
 
 * **concepts** ``c:<key>`` — a glossary surface form occurred (無収水, NRW, non-revenue water
-  all give ``c:non_revenue_water``), found on the normalised text, longest form first;
-* **terms** — content words: Japanese nouns, verbs and adjectives (dictionary form) from the
-  MeCab analyser with the UniDic dictionary (fugashi + unidic-lite), plus compounds of nouns
-  with their prefixes and suffixes (浄水場, 無収水率); English words minus stop words, lightly
-  stemmed; quantities with units as one token each (``m3/day``, ``t/day``, ``mw``), numbers
-  themselves dropped.
+  all give ``c:non_revenue_water``), found on the normalised text, leftmost-longest; the words
+  of the match are not counted again as terms;
+* **sector marks** ``s:<sector>`` — one per sector of each concept found: a faint topical
+  signal shared by texts about different aspects of one field;
+* **terms** — content words: Japanese nouns, verbs and adjectives (dictionary form) from MeCab
+  with the UniDic dictionary (fugashi + unidic-lite), optionally noun compounds with their
+  prefixes and suffixes (浄水場, 無収水率); English words minus stop words, lightly stemmed;
+  quantities with units as one token each (``m3/day``, ``t/day``, ``mw``), numbers dropped.
 
 Analysis of a text is cached by a hash of its content, so refitting after one edit only
 analyses the edited document.
@@ -16,10 +18,15 @@ analyses the edited document.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
+import sys
 import threading
 from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,7 +97,8 @@ _UNITS: dict[str, tuple[str, ...]] = {
     "mg/l": (r"mg\s?/\s?l", r"ppm"),
 }
 _UNIT_PATTERN = re.compile(
-    r"(?<![a-z0-9.])\d+(?:[.,]\d+)*\s?(?:万|千|百|million|thousand)?\s?(?:"
+    # A digit first (so the engine skips ahead to digits), then: nothing number-like before it.
+    r"\d(?<![a-z0-9.]\d)\d*(?:[.,]\d+)*\s?(?:万|千|百|million|thousand)?\s?(?:"
     + "|".join(f"(?P<u{i}>{'|'.join(forms)})" for i, forms in enumerate(_UNITS.values()))
     + r")(?![a-z0-9])"
 )
@@ -140,8 +148,10 @@ class _MeCab:
 class Analyzer:
     """Text → tokens, with a content-hash cache and a growing token vocabulary.
 
-    ``concept_words`` decides whether the words inside a glossary match are also counted as
-    terms (``True``: "leak detection" gives ``c:leak_detection``, ``leak`` and ``detection``).
+    ``sector_tokens`` adds the sector marks; ``concept_words`` also counts the words inside a
+    glossary match as terms ("leak detection" → ``c:leak_detection``, ``leak``, ``detection``);
+    ``japanese_compounds`` adds noun compounds (浄水場 besides 浄水). The defaults are the
+    matcher's; ``cache_size`` bounds the number of cached texts.
     """
 
     def __init__(
@@ -151,7 +161,7 @@ class Analyzer:
         use_glossary: bool = True,
         sector_tokens: bool = True,
         concept_words: bool = False,
-        japanese_compounds: bool = True,
+        japanese_compounds: bool = False,
         cache_size: int = 400_000,
     ):
         self.glossary = glossary if glossary is not None else Glossary.default()
@@ -235,7 +245,9 @@ class Analyzer:
             self.cache_hits += 1
             return hit
         self.cache_misses += 1
-        counts = self.analyse(text)
+        return self._store(key, self.analyse(text))
+
+    def _store(self, key: tuple[int, int], counts: dict[str, int]) -> AnalysedText:
         with self._lock:
             known = self._token_ids.get
             ids = np.array(
@@ -250,6 +262,43 @@ class Analyzer:
                     del self._cache[stale]
             self._cache[key] = result
         return result
+
+    def prepare(self, texts: Iterable[str], n_jobs: int = -1, min_texts: int = 4_000) -> int:
+        """Analyse the uncached texts in ``n_jobs`` forked processes (-1: one per CPU).
+
+        Does nothing unless at least ``min_texts`` texts are uncached and the process can
+        fork safely (Linux, no other threads running); what it leaves is analysed as usual by
+        :meth:`analyse_cached`. Returns how many texts it analysed; results are identical.
+        """
+        missing: dict[tuple[int, int], str] = {}
+        for text in texts:
+            if text:
+                key = (hash(text), len(text))
+                if key not in self._cache:
+                    missing[key] = text
+        workers = min(n_jobs if n_jobs > 0 else (os.cpu_count() or 1), len(missing))
+        if workers <= 1 or len(missing) < min_texts or not _can_fork():
+            return 0
+        keys, batch = list(missing), list(missing.values())
+        chunk = max(1, len(batch) // (workers * 4) + 1)
+        pieces = [batch[i : i + chunk] for i in range(0, len(batch), chunk)]
+        global _worker_analyzer
+        _worker_analyzer = self  # forked workers inherit it, glossary and tagger included
+        done = 0
+        try:
+            with ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
+                for results in pool.map(_analyse_in_worker, pieces):
+                    for counts in results:
+                        self.cache_misses += 1
+                        self._store(keys[done], counts)
+                        done += 1
+        except (OSError, BrokenProcessPool):
+            pass  # whatever is left is analysed in this process, as usual
+        finally:
+            _worker_analyzer = None
+        return done
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -287,20 +336,20 @@ class Analyzer:
     def _japanese_terms(self, text: str, counts: dict[str, int]) -> None:
         # MeCab prints one line per word; the same lines recur endlessly, so what to do with
         # each distinct line is worked out once and remembered.
-        actions = self._line_actions
-        compounds = self.japanese_compounds
+        lines = self._mecab().parse(text).split("\n")
+        if not self.japanese_compounds:
+            actions = self._line_actions
+            for line, times in Counter(lines).items():
+                action = actions.get(line) or self._line_action(line)
+                term = action[0]
+                if term is not None:
+                    counts[term] = counts.get(term, 0) + times
+            return
         compound: list[str] = []
-        for line in self._mecab().parse(text).split("\n"):
-            action = actions.get(line)
-            if action is None:
-                action = _line_action(line)
-                if len(actions) < _MAX_REMEMBERED_LINES:
-                    actions[line] = action
-            term, role, surface = action
+        for line in lines:
+            term, role, surface = self._line_action(line)
             if term is not None:
                 counts[term] = counts.get(term, 0) + 1
-            if not compounds:
-                continue
             if role == _OPENS or (role == _CONTINUES and compound):
                 compound.append(surface)
             elif compound:
@@ -308,6 +357,14 @@ class Analyzer:
                     joined = "".join(compound)
                     counts[joined] = counts.get(joined, 0) + 1
                 compound = []
+
+    def _line_action(self, line: str) -> tuple[str | None, int, str]:
+        action = self._line_actions.get(line)
+        if action is None:
+            action = _line_action(line)
+            if len(self._line_actions) < _MAX_REMEMBERED_LINES:
+                self._line_actions[line] = action
+        return action
 
 
 _BREAKS, _CONTINUES, _OPENS = 0, 1, 2
@@ -337,6 +394,20 @@ def _line_action(line: str) -> tuple[str | None, int, str]:
     if term is not None and (term in _JAPANESE_STOP_WORDS or _is_single_kana(term)):
         term = None
     return term, role, surface
+
+
+_worker_analyzer: Analyzer | None = None
+
+
+def _can_fork() -> bool:
+    # Forking is instant (no re-import) but only safe on Linux from a single-threaded process:
+    # a lock held by another thread would stay locked forever in the child.
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def _analyse_in_worker(texts: list[str]) -> list[dict[str, int]]:
+    assert _worker_analyzer is not None
+    return [dict(_worker_analyzer.analyse(text)) for text in texts]
 
 
 def _fold_katakana(word: str) -> str:

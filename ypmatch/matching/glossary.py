@@ -6,7 +6,7 @@ in a text, so a Japanese technology and an English need meet on the same token.
 
 Forms are matched on the *normalised* text (see :mod:`ypmatch.matching.normalise`), not on the
 morphological analyser's words: every analyser splits domain compounds (無収水 → 無|収|水).
-All forms go into one Aho-Corasick automaton (pyahocorasick), so a scan is one pass over the
+All forms go into one Aho-Corasick automaton (ahocorasick-rs), so a scan is one pass over the
 text whatever the size of the glossary; the leftmost, then longest form wins. A trie-shaped
 regular expression gives the same matches where the automaton is not installed.
 """
@@ -23,10 +23,10 @@ from importlib import resources
 
 from ypmatch.matching.normalise import normalise, stem_ascii_words
 
-try:  # a C Aho-Corasick automaton: one pass over the text whatever the glossary size
-    import ahocorasick
+try:  # a compiled Aho-Corasick automaton: one pass over the text whatever the glossary size
+    import ahocorasick_rs
 except ImportError:  # pragma: no cover - the regex scanner gives the same matches, slower
-    ahocorasick = None
+    ahocorasick_rs = None
 
 GLOSSARY_FORMAT = "ypmatch-glossary-v1"
 
@@ -98,6 +98,18 @@ class Glossary:
             built.append(Concept(key.strip(), labels, forms, sectors))
         return cls(built)
 
+    def to_concepts(self) -> list[dict]:
+        """The concepts as ``ypmatch-glossary-v1`` dicts (what :meth:`from_concepts` reads)."""
+        return [
+            {
+                "key": c.key,
+                **{f"label_{lang}": label for lang, label in c.labels.items()},
+                "surface_forms": {lang: list(forms) for lang, forms in c.surface_forms.items()},
+                "sectors": list(c.sectors),
+            }
+            for c in self._concepts.values()
+        ]
+
     @classmethod
     def from_json(cls, document: Mapping) -> Glossary:
         if not isinstance(document, Mapping) or document.get("format") != GLOSSARY_FORMAT:
@@ -140,7 +152,8 @@ class Glossary:
     def fingerprint(self) -> tuple:
         """Changes whenever anything affecting the analysis changes (used by caches)."""
         if self._fingerprint is None:
-            self._fingerprint = tuple(sorted(self.form_keys().items()))
+            sectors = tuple(sorted((c.key, c.sectors) for c in self._concepts.values()))
+            self._fingerprint = (tuple(sorted(self.form_keys().items())), sectors)
         return self._fingerprint
 
     # scanning -----------------------------------------------------------------------------
@@ -166,44 +179,50 @@ class Glossary:
 
     def _automaton(self):
         if self._aho is None and self.form_keys():
-            automaton = ahocorasick.Automaton()
-            for form, keys in self.form_keys().items():
-                guards = (
-                    bool(_ASCII_WORD_CHAR.match(form[0])),
-                    bool(_ASCII_WORD_CHAR.match(form[-1])),
-                )
-                automaton.add_word(form, (len(form), keys, *guards))
-            automaton.make_automaton()
-            self._aho = automaton
+            forms = list(self.form_keys())
+            self._aho = (
+                ahocorasick_rs.AhoCorasick(forms, matchkind=ahocorasick_rs.MatchKind.Standard),
+                [
+                    (
+                        self._form_keys[form],
+                        bool(_ASCII_WORD_CHAR.match(form[0])),
+                        bool(_ASCII_WORD_CHAR.match(form[-1])),
+                    )
+                    for form in forms
+                ],
+            )
         return self._aho
 
     def scan(self, canonical_text: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """Matches ``(start, end, concept keys)`` in text already normalised and stemmed.
 
-        Leftmost-longest, non-overlapping; forms starting or ending with a Latin letter or
-        digit only count on a word boundary there.
+        Leftmost, then longest, non-overlapping; forms starting or ending with a Latin letter
+        or digit only count on a word boundary there.
         """
-        if ahocorasick is None:
+        if ahocorasick_rs is None:
             return self._scan_with_regex(canonical_text)
-        automaton = self._automaton()
-        if automaton is None:
+        built = self._automaton()
+        if built is None:
             return []
+        automaton, forms = built
         last = len(canonical_text) - 1
         candidates = []
-        for end, (length, keys, guard_start, guard_end) in automaton.iter(canonical_text):
-            start = end - length + 1
+        for index, start, end in automaton.find_matches_as_indexes(
+            canonical_text, overlapping=True
+        ):
+            keys, guard_start, guard_end = forms[index]
             if guard_start and start > 0 and _ASCII_WORD_CHAR.match(canonical_text[start - 1]):
                 continue
-            if guard_end and end < last and _ASCII_WORD_CHAR.match(canonical_text[end + 1]):
+            if guard_end and end <= last and _ASCII_WORD_CHAR.match(canonical_text[end]):
                 continue
-            candidates.append((start, -length, keys))
+            candidates.append((start, -end, keys))
         # Leftmost first, then longest; overlapping shorter matches give way.
         candidates.sort(key=lambda c: (c[0], c[1]))
         found = []
         covered = 0
-        for start, negative_length, keys in candidates:
+        for start, negative_end, keys in candidates:
             if start >= covered:
-                covered = start - negative_length
+                covered = -negative_end
                 found.append((start, covered, keys))
         return found
 

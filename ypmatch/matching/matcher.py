@@ -30,7 +30,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.preprocessing import normalize
 
 from ypmatch.matching.analysis import CONCEPT, CONCEPT_PREFIX, SECTOR, SECTOR_PREFIX, Analyzer
 from ypmatch.matching.documents import (
@@ -48,6 +47,11 @@ from ypmatch.matching.glossary import Glossary
 # Scoring blocks of needs are kept around this size (bytes of dense scores), which bounds the
 # peak memory of ``rank_all_needs`` whatever the corpus size.
 _BLOCK_BYTES = 48_000_000
+# Analysing in forked worker processes pays off from about this many uncached texts; a refit
+# with a warm cache has few texts to analyse and stays in-process.
+_PARALLEL_FROM = 4_000
+# max_df only applies from this many documents (needs + technologies).
+_MAX_DF_FROM = 1_000
 
 
 class BilingualMatcher(BaseEstimator):
@@ -57,6 +61,16 @@ class BilingualMatcher(BaseEstimator):
     attributes ending in ``_`` and returns ``self``. Refitting reuses the analysis cache of
     the previous fit when the analysis settings are unchanged, so only new or edited texts are
     analysed again (the cache never changes results).
+
+    Parameters: ``glossary`` (``None``: the shipped one); ``use_glossary``; ``concept_weight``
+    and ``sector_weight`` (how much a concept token and a concept's sector mark count against
+    a plain word; 0 turns sector marks off); ``title_weight`` (title tokens count this many
+    times); ``max_df`` (drop terms in more than this share of documents — from 1,000
+    documents on; a whole number is a document count); ``further_weight``, ``further_floor``,
+    ``further_cap`` (the company bonus for further technologies); ``sector_boost`` and
+    ``overseas_boost`` (amounts of the optional boosts); ``n_reasons`` (reasons per match);
+    ``block_size`` (needs per scoring block in :meth:`rank_all_needs`; ``None``: automatic);
+    ``n_jobs`` (worker processes for analysing a large cold corpus; -1: one per CPU, 1: none).
     """
 
     def __init__(
@@ -75,6 +89,7 @@ class BilingualMatcher(BaseEstimator):
         overseas_boost: float = 0.05,
         n_reasons: int = 5,
         block_size: int | None = None,
+        n_jobs: int = -1,
     ):
         self.glossary = glossary
         self.use_glossary = use_glossary
@@ -89,6 +104,7 @@ class BilingualMatcher(BaseEstimator):
         self.overseas_boost = overseas_boost
         self.n_reasons = n_reasons
         self.block_size = block_size
+        self.n_jobs = n_jobs
 
     # fitting ------------------------------------------------------------------------------
     def fit(
@@ -144,6 +160,9 @@ class BilingualMatcher(BaseEstimator):
         return wanted
 
     def _count_matrix(self, docs: list) -> sp.csr_matrix:
+        if self.n_jobs != 1 and 2 * len(docs) >= _PARALLEL_FROM:
+            texts = [text for doc in docs for text in (doc.title, doc.description)]
+            self.analyzer_.prepare(texts, self.n_jobs, min_texts=_PARALLEL_FROM)
         analyse = self.analyzer_.analyse_cached
         ids, counts, lengths, weights = [], [], [], []
         title_weight = float(self.title_weight)
@@ -171,6 +190,8 @@ class BilingualMatcher(BaseEstimator):
         n_docs, n_tokens = counts.shape
         df = np.bincount(counts.indices, minlength=n_tokens)
         limit = self.max_df * n_docs if isinstance(self.max_df, float) else self.max_df
+        if n_docs < _MAX_DF_FROM:
+            limit = n_docs  # small corpora: nothing to save, and every shared term still counts
         # Terms in most documents say little and cost most: each pair of documents sharing a
         # term is one multiply-add when scoring. Dropping them speeds scoring several-fold.
         keep = (df >= 1) & (df <= limit)
@@ -181,19 +202,26 @@ class BilingualMatcher(BaseEstimator):
         self.feature_names_ = [tokens[i] for i in self.kept_columns_]
         self.feature_kinds_ = self.analyzer_.token_kinds()[self.kept_columns_]
         self.is_concept_ = self.feature_kinds_ == CONCEPT
-        self.tfidf_ = TfidfTransformer(sublinear_tf=True, norm=None, smooth_idf=True)
-        self.tfidf_.fit(counts[:, self.kept_columns_])
+        if n_docs and len(self.kept_columns_):
+            tfidf = TfidfTransformer(sublinear_tf=True, norm=None, smooth_idf=True)
+            self.idf_ = tfidf.fit(counts[:, self.kept_columns_]).idf_
+        else:  # nothing to learn from yet (an empty database)
+            self.idf_ = np.ones(len(self.kept_columns_))
         self.feature_weights_ = np.select(
             [self.is_concept_, self.feature_kinds_ == SECTOR],
             [float(self.concept_weight), float(self.sector_weight)],
             1.0,
         )
-        self.column_scale_ = self.tfidf_.idf_ * self.feature_weights_
+        self.column_scale_ = self.idf_ * self.feature_weights_
 
     def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        matrix = self.tfidf_.transform(counts).tocsr()
-        matrix.data *= self.feature_weights_[matrix.indices]
-        return normalize(matrix, norm="l2", copy=False)
+        """Sublinear tf × idf × feature weight, rows scaled to length 1 (as TfidfTransformer)."""
+        matrix = counts.tocsr(copy=True)
+        matrix.data = (np.log(matrix.data) + 1.0) * self.column_scale_[matrix.indices]
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        lengths = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=matrix.shape[0]))
+        matrix.data /= lengths[rows]  # a row with data has a positive length
+        return matrix
 
     def _learn_boost_features(self, needs, techs, infos: dict[str, CompanyInfo]) -> None:
         tech_sectors = [doc.sectors for doc in techs]

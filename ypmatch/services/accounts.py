@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ypmatch.extensions import db
-from ypmatch.models import Role, User
+from ypmatch.models import ApiToken, HistoryEntry, PendingAlert, Role, SavedSearch, User
 from ypmatch.models.base import utcnow
 from ypmatch.services.records import add_history
 
@@ -116,3 +116,48 @@ def load_user_from_session(session_id: str) -> User | None:
     if user is None or not user.active or user.session_token != token:
         return None
     return user
+
+
+def anonymise_account(user: User, actor: User | None) -> None:
+    """Delete on request: personal data goes, the company's records and history stay."""
+    placeholder = f"deleted-{user.id}@deleted.invalid"
+    user.email = placeholder
+    user.name = ""
+    user.set_password(secrets.token_urlsafe(32))
+    user.active = False
+    user.session_token = secrets.token_hex(16)
+    user.deleted_at = utcnow()
+    for search in db.session.scalars(sa.select(SavedSearch).where(SavedSearch.user_id == user.id)):
+        db.session.delete(search)
+    db.session.execute(sa.delete(PendingAlert).where(PendingAlert.user_id == user.id))
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    # Earlier history of the account itself held the address and name: scrub them there too.
+    for entry in db.session.scalars(
+        sa.select(HistoryEntry).where(
+            HistoryEntry.record_type == "users", HistoryEntry.record_id == user.id
+        )
+    ):
+        entry.snapshot = {**entry.snapshot, "email": placeholder, "name": ""}
+        entry.changes = {
+            field: ["(removed)", "(removed)"] if field in ("email", "name") else values
+            for field, values in (entry.changes or {}).items()
+        }
+    db.session.flush()
+    add_history(user, "delete", actor, note="personal data removed on request")
+
+
+def invite_company_member(company_id: int, email: str, name: str, inviter: User) -> User:
+    """A colleague's account, to be completed through the emailed link."""
+    return create_user(
+        email,
+        secrets.token_urlsafe(24),
+        Role.COMPANY,
+        inviter,
+        name=name,
+        company_id=company_id,
+        locale=inviter.locale,
+    )

@@ -1,6 +1,7 @@
 """Company sign-up and review, profiles and technologies."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -27,6 +28,8 @@ class CompanyFilters:
     approval_status: str = ""
     yport_member: bool | None = None
     archived: bool = False
+    # Only companies whose profile or a technology was not updated since this moment.
+    stale_before: datetime | None = None
 
 
 def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
@@ -68,6 +71,13 @@ def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
                 .where(technology_sectors_table.c.sector_id == filters.sector_id)
             )
         )
+    if filters.stale_before is not None:
+        stale_technology = sa.select(Technology.company_id).where(
+            Technology.updated_at < filters.stale_before, Technology.archived_at.is_(None)
+        )
+        query = query.where(
+            sa.or_(Company.updated_at < filters.stale_before, Company.id.in_(stale_technology))
+        )
     if filters.size:
         query = query.where(Company.size == filters.size)
     if filters.yport_member is not None:
@@ -102,8 +112,10 @@ def create_company(data: dict, actor: User | None, source: str = "web") -> Compa
     return create_record(Company(**data), actor, source=source)
 
 
-def update_company(company: Company, data: dict, actor: User, expected_version: int) -> dict:
-    return update_record(company, data, actor, expected_version=expected_version)
+def update_company(
+    company: Company, data: dict, actor: User, expected_version: int, source: str = "web"
+) -> dict:
+    return update_record(company, data, actor, expected_version=expected_version, source=source)
 
 
 def create_technology(
@@ -116,9 +128,9 @@ def create_technology(
 
 
 def update_technology(
-    technology: Technology, data: dict, actor: User, expected_version: int
+    technology: Technology, data: dict, actor: User, expected_version: int, source: str = "web"
 ) -> dict:
-    return update_record(technology, data, actor, expected_version=expected_version)
+    return update_record(technology, data, actor, expected_version=expected_version, source=source)
 
 
 def pending_companies() -> list[Company]:
@@ -132,3 +144,36 @@ def pending_companies() -> list[Company]:
             .order_by(Company.created_at)
         )
     )
+
+
+def company_members(company_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.company_id == company_id,
+                User.role == Role.COMPANY,
+                User.active.is_(True),
+                User.deleted_at.is_(None),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def profile_completeness(company: Company) -> tuple[int, list[str]]:
+    """A 0–100 score and the hints (codes) that would raise it; the page words them."""
+    checks = {
+        "description_en": bool(company.description_en),
+        "description_ja": bool(company.description_ja),
+        "website": bool(company.website),
+        "overseas": bool(company.overseas_countries),
+        "technologies": bool(company.active_technologies),
+        "technology_english": bool(company.active_technologies)
+        and all(t.description_en for t in company.active_technologies),
+        "technology_sectors": bool(company.active_technologies)
+        and all(t.sectors for t in company.active_technologies),
+        "track_record": any(t.track_record for t in company.active_technologies),
+    }
+    score = round(100 * sum(checks.values()) / len(checks))
+    return score, [code for code, done in checks.items() if not done]

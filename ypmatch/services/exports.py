@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from ypmatch import labels
 from ypmatch.extensions import db
 from ypmatch.models import Mission, MissionCompany, Role, User
+from ypmatch.services.matching import reason_label
 from ypmatch.services.missions import active_participants
 
 
@@ -44,7 +45,10 @@ def shortlist_table(mission: Mission, locale: str) -> tuple[list[str], list[list
             if c["need_id"] in needs
         )
         technology = _technology_title(coverage, company, locale)
-        reasons = ", ".join(r["token"] for r in (coverage[0]["reasons"] if coverage else []))
+        reasons = ", ".join(
+            reason_label(r["token"], r["kind"], locale)
+            for r in (coverage[0]["reasons"] if coverage else [])
+        )
         rows.append(
             [
                 position,

@@ -1,6 +1,7 @@
 """The curated glossary: load the shipped concepts, edit, merge."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ypmatch.extensions import db
 from ypmatch.matching import Glossary
@@ -13,6 +14,7 @@ def active_concepts() -> list[GlossaryConcept]:
         db.session.scalars(
             sa.select(GlossaryConcept)
             .where(GlossaryConcept.archived_at.is_(None))
+            .options(selectinload(GlossaryConcept.sectors))
             .order_by(GlossaryConcept.key)
         )
     )

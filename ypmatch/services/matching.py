@@ -7,6 +7,7 @@ cache makes a refit after one edit cheap.
 """
 
 import threading
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -29,9 +30,11 @@ from ypmatch.models import (
     MatchDecisionStatus,
     MatchingState,
     Need,
+    PartnerCity,
     Sector,
     Technology,
     User,
+    need_sectors_table,
     technology_sectors_table,
 )
 from ypmatch.permissions import LISTED_NEED_STATUSES, visible_needs_condition
@@ -106,35 +109,104 @@ def matchable_companies_query() -> sa.Select:
     )
 
 
+def _sector_slugs(table: sa.Table, key: str) -> dict[int, list[str]]:
+    """Record id → its sectors' slugs, ordered by sector id like the relationships."""
+    slugs: dict[int, list[str]] = defaultdict(list)
+    rows = db.session.execute(
+        sa.select(table.c[key], Sector.slug)
+        .join(Sector, Sector.id == table.c.sector_id)
+        .order_by(table.c[key], Sector.id)
+    )
+    for record_id, slug in rows:
+        slugs[record_id].append(slug)
+    return slugs
+
+
+def _joined(separator: str, *parts: str) -> str:
+    return separator.join(part for part in parts if part)
+
+
+def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[CompanyInfo]]:
+    """What the matcher reads, as plain rows: the same documents as ``need_document`` and
+    ``technology_document`` make, without building ORM objects (with 10,000 companies and
+    20,000 technologies, loading them as ORM objects took most of a refit)."""
+    need_sectors = _sector_slugs(need_sectors_table, "need_id")
+    technology_sectors = _sector_slugs(technology_sectors_table, "technology_id")
+    needs = [
+        NeedDoc(
+            id=str(need_id),
+            title=_joined(" ", title_en, title_ja),
+            description=_joined("\n", description_en, description_ja),
+            country=country,
+            sectors=tuple(need_sectors.get(need_id, ())),
+        )
+        for need_id, title_en, title_ja, description_en, description_ja, country in (
+            db.session.execute(
+                sa.select(
+                    Need.id,
+                    Need.title_en,
+                    Need.title_ja,
+                    Need.description_en,
+                    Need.description_ja,
+                    PartnerCity.country_code,
+                )
+                .outerjoin(PartnerCity, PartnerCity.id == Need.city_id)
+                .where(Need.archived_at.is_(None))
+            )
+        )
+    ]
+    technologies = [
+        TechnologyDoc(
+            id=str(technology_id),
+            company_id=str(company_id),
+            title=_joined(" ", title_ja, title_en),
+            description=_joined("\n", description_ja, description_en),
+            sectors=tuple(technology_sectors.get(technology_id, ())),
+        )
+        for technology_id, company_id, title_ja, title_en, description_ja, description_en in (
+            db.session.execute(
+                sa.select(
+                    Technology.id,
+                    Technology.company_id,
+                    Technology.title_ja,
+                    Technology.title_en,
+                    Technology.description_ja,
+                    Technology.description_en,
+                )
+                .join(Company, Company.id == Technology.company_id)
+                .where(
+                    Technology.archived_at.is_(None),
+                    Company.approval_status == ApprovalStatus.APPROVED,
+                    Company.archived_at.is_(None),
+                )
+            )
+        )
+    ]
+    company_sectors: dict[str, set[str]] = defaultdict(set)
+    for technology in technologies:
+        company_sectors[technology.company_id].update(technology.sectors)
+    companies = [
+        CompanyInfo(
+            id=str(company_id),
+            countries=tuple(countries or ()),
+            sectors=tuple(sorted(company_sectors.get(str(company_id), ()))),
+        )
+        for company_id, countries in db.session.execute(
+            sa.select(Company.id, Company.overseas_countries).where(
+                Company.approval_status == ApprovalStatus.APPROVED,
+                Company.archived_at.is_(None),
+            )
+        )
+    ]
+    return needs, technologies, companies
+
+
 def build_index(version: int, previous: BilingualMatcher | None = None) -> MatchingIndex:
     glossary = current_glossary()
-    needs = db.session.scalars(sa.select(Need).where(Need.archived_at.is_(None))).all()
-    companies = db.session.scalars(matchable_companies_query()).all()
-    technologies = db.session.scalars(
-        sa.select(Technology)
-        .join(Company)
-        .where(
-            Technology.archived_at.is_(None),
-            Company.approval_status == ApprovalStatus.APPROVED,
-            Company.archived_at.is_(None),
-        )
-    ).all()
+    needs, technologies, companies = matcher_documents()
     matcher = previous if previous is not None else BilingualMatcher()
     matcher.set_params(glossary=glossary)
-    matcher.fit(
-        [need_document(need) for need in needs],
-        [technology_document(technology) for technology in technologies],
-        [
-            CompanyInfo(
-                id=str(company.id),
-                countries=tuple(company.overseas_countries or ()),
-                sectors=tuple(
-                    sorted({s.slug for t in company.active_technologies for s in t.sectors})
-                ),
-            )
-            for company in companies
-        ],
-    )
+    matcher.fit(needs, technologies, companies)
     return MatchingIndex(version=version, matcher=matcher, glossary=glossary)
 
 
@@ -178,18 +250,33 @@ BOOST_LABELS = {
 }
 
 
-def _reason_views(reasons: tuple[Reason, ...], glossary: Glossary, locale: str) -> list[ReasonView]:
-    views = []
-    for reason in reasons:
-        if reason.kind == "concept":
-            label = glossary.label(reason.token, locale)
-        elif reason.kind == "boost":
-            english, japanese = BOOST_LABELS.get(reason.token, (reason.token, reason.token))
-            label = japanese if locale == "ja" else english
-        else:
-            label = reason.token
-        views.append(ReasonView(label=label, kind=reason.kind, share=reason.share))
-    return views
+# Contributions below this share of a score are not worth a curator's attention.
+MIN_REASON_SHARE = 0.01
+
+
+def reason_label(token: str, kind: str, locale: str, glossary: Glossary | None = None) -> str:
+    """A matcher reason in words the viewer reads: concept and sector labels localised."""
+    if kind == "concept":
+        return (glossary or matching_index().glossary).label(token, locale)
+    if kind == "sector":
+        sector = db.session.scalar(sa.select(Sector).where(Sector.slug == token))
+        return sector.name(locale) if sector else token
+    if kind == "boost":
+        english, japanese = BOOST_LABELS.get(token, (token, token))
+        return japanese if locale == "ja" else english
+    return token
+
+
+def reason_views(reasons: tuple[Reason, ...], glossary: Glossary, locale: str) -> list[ReasonView]:
+    return [
+        ReasonView(
+            label=reason_label(reason.token, reason.kind, locale, glossary),
+            kind=reason.kind,
+            share=reason.share,
+        )
+        for reason in reasons
+        if reason.share >= MIN_REASON_SHARE
+    ]
 
 
 @dataclass(frozen=True)
@@ -276,7 +363,7 @@ def companies_for_need(
             company=companies[int(match.company_id)],
             score=match.score,
             technology=technologies[int(match.technology_id)],
-            reasons=_reason_views(match.reasons, index.glossary, locale),
+            reasons=reason_views(match.reasons, index.glossary, locale),
             decision=decisions.get(int(match.company_id)),
             other_technologies=[
                 (technologies[int(tech_id)], score)
@@ -330,7 +417,7 @@ def needs_for_technologies(
                 need=needs[int(m.need_id)],
                 score=m.score,
                 technology=technologies[technology_id],
-                reasons=_reason_views(m.reasons, index.glossary, locale),
+                reasons=reason_views(m.reasons, index.glossary, locale),
             )
             for m in matches
             if m.score > 0

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from ypmatch import clock
 from ypmatch.extensions import db
 from ypmatch.matching.shortlist import PairScore, Shortlist, build_shortlist
 from ypmatch.models import (
@@ -17,7 +18,9 @@ from ypmatch.models import (
     User,
 )
 from ypmatch.models.base import utcnow
+from ypmatch.services.companies import company_members
 from ypmatch.services.matching import matching_index
+from ypmatch.services.notifications import send_to_user
 from ypmatch.services.records import add_history, create_record, update_record
 
 # How many of each need's best companies enter the shortlist's candidate pool.
@@ -275,6 +278,16 @@ def invite(row: MissionCompany, actor: User) -> None:
     if row.state not in (ParticipantState.PROPOSED, ParticipantState.DECLINED):
         raise MissionError("this company has been invited already")
     update_record(row, {"state": ParticipantState.INVITED}, actor, action="invite")
+    for member in company_members(row.company_id):
+        send_to_user(
+            member,
+            "mission_invitation",
+            "mission_invitation",
+            clock.now(),
+            dedupe_key=f"invite:{row.mission_id}:{row.company_id}:{member.id}",
+            mission=row.mission,
+            company=row.company,
+        )
     mission = row.mission
     if mission.status in (MissionStatus.PLANNING, MissionStatus.SHORTLISTED):
         update_record(mission, {"status": MissionStatus.INVITATIONS_SENT}, actor)

@@ -1,9 +1,11 @@
 """Receiving, editing, tagging and publishing city needs."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
+from ypmatch import clock
 from ypmatch.models import Need, NeedStatus, Role, Sector, User, need_sectors_table
 from ypmatch.permissions import visible_needs_condition
 from ypmatch.services.records import create_record, update_record
@@ -24,6 +26,8 @@ class NeedFilters:
     status: str = ""
     language: str = ""
     archived: bool = False
+    # Only records not updated since this moment (the curators' "stale" filter).
+    stale_before: datetime | None = None
 
 
 def escape_like(text: str) -> str:
@@ -63,6 +67,8 @@ def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
         )
     if filters.status:
         query = query.where(Need.status == filters.status)
+    if filters.stale_before is not None:
+        query = query.where(Need.updated_at < filters.stale_before)
     if filters.language == "en":
         query = query.where((Need.title_en != "") | (Need.description_en != ""))
     elif filters.language == "ja":
@@ -78,24 +84,46 @@ def create_need(data: dict, actor: User | None, source: str = "web") -> Need:
         data["status"] = NeedStatus.DRAFT
     need = Need(**data, created_by_id=actor.id if actor else None)
     need.sectors = sectors
-    return create_record(need, actor, source=source)
+    create_record(need, actor, source=source)
+    _after_status_change(need, None, source)
+    return need
 
 
-def update_need(need: Need, data: dict, actor: User, expected_version: int) -> dict:
+def update_need(
+    need: Need, data: dict, actor: User, expected_version: int, source: str = "web"
+) -> dict:
     if actor.role == Role.CITY:
         data.pop("status", None)
         data.pop("visibility", None)
         data["city_id"] = actor.city_id
-    return update_record(need, data, actor, expected_version=expected_version)
+    previous = need.status
+    changes = update_record(need, data, actor, expected_version=expected_version, source=source)
+    _after_status_change(need, previous, source)
+    return changes
 
 
 def change_need_status(
     need: Need, status: str, actor: User, expected_version: int | None = None
 ) -> dict:
-    return update_record(
+    previous = need.status
+    changes = update_record(
         need,
         {"status": status},
         actor,
         expected_version=expected_version,
         action=STATUS_ACTIONS.get(NeedStatus(status), "update"),
     )
+    _after_status_change(need, previous, "web")
+    return changes
+
+
+def _after_status_change(need: Need, previous: str | None, source: str) -> None:
+    """Publishing a need alerts the companies it fits (the demo seed skips this)."""
+    if need.status != NeedStatus.PUBLISHED or previous == NeedStatus.PUBLISHED:
+        return
+    if source == "seed":
+        return
+    # Imported here: the alerts module builds on this one.
+    from ypmatch.services.alerts import alerts_for_published_need
+
+    alerts_for_published_need(need, clock.now())

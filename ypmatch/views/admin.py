@@ -7,14 +7,17 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
+from ypmatch import clock
 from ypmatch.extensions import db
 from ypmatch.forms.admin import UserForm
 from ypmatch.forms.common import as_choices
-from ypmatch.models import Company, Role, User
+from ypmatch.models import Company, MessageStatus, OutgoingMessage, Role, User
 from ypmatch.permissions import roles_required
 from ypmatch.services.accounts import AccountError, create_user, update_account
 from ypmatch.services.cities import active_cities
+from ypmatch.services.mail import requeue
 from ypmatch.views.records import page_number
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -119,3 +122,44 @@ def edit_user(user_id: int):
                 return redirect(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@blueprint.get("/messages")
+@admin_required
+def messages():
+    status = request.args.get("status", "")
+    query = sa.select(OutgoingMessage).order_by(OutgoingMessage.id.desc())
+    if status in set(MessageStatus):
+        query = query.where(OutgoingMessage.status == status)
+    page = db.paginate(
+        query, page=page_number(), per_page=current_app.config["PER_PAGE"], error_out=False
+    )
+    counts = dict(
+        db.session.execute(
+            sa.select(OutgoingMessage.status, sa.func.count()).group_by(OutgoingMessage.status)
+        ).all()
+    )
+    return render_template(
+        "admin/messages.html", page=page, status=status, counts=counts, action_form=FlaskForm(),
+        smtp_host=current_app.config["SMTP_HOST"],
+    )
+
+
+@blueprint.get("/messages/<int:message_id>")
+@admin_required
+def message(message_id: int):
+    return render_template(
+        "admin/message.html", message=db.get_or_404(OutgoingMessage, message_id),
+        action_form=FlaskForm(),
+    )
+
+
+@blueprint.post("/messages/<int:message_id>/requeue")
+@admin_required
+def requeue_message(message_id: int):
+    message = db.get_or_404(OutgoingMessage, message_id)
+    if FlaskForm().validate_on_submit() and message.status == MessageStatus.FAILED:
+        requeue(message, clock.now())
+        db.session.commit()
+        flash(_("The message will be sent again."), "success")
+    return redirect(url_for("admin.messages"))

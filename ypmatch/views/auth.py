@@ -2,21 +2,46 @@
 
 import secrets
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from ypmatch.extensions import db
+from ypmatch.extensions import db, limiter
 from ypmatch.forms.auth import AccountForm, LoginForm, PasswordChangeForm, SignUpForm
 from ypmatch.services.accounts import AccountError, authenticate, update_account
 from ypmatch.services.companies import sign_up_company
+from ypmatch.views.accounts import send_confirmation
 from ypmatch.views.records import safe_next_url
 
 blueprint = Blueprint("auth", __name__)
 
 
+def _submitted_email() -> str:
+    return "login-account:" + (request.form.get("email", "") or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
+# Failed sign-ins are throttled per address and per account, across workers when the
+# limiter uses a shared store; the account lockout in the service adds to this.
+@limiter.limit("20 per minute", methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    "10 per 10 minutes", methods=["POST"], key_func=_submitted_email, deduct_when=_failed
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -30,6 +55,11 @@ def login():
         )
         db.session.commit()  # failure counters are kept even when sign-in fails
         if user is not None:
+            # A fresh session at sign-in: nothing planted before it survives (fixation).
+            locale = session.get("locale")
+            session.clear()
+            if locale:
+                session["locale"] = locale
             login_user(user, remember=form.remember.data)
             flash(_("Signed in."), "success")
             return redirect(safe_next_url(request.args.get("next")))
@@ -49,12 +79,19 @@ def login():
 def logout():
     form = FlaskForm()
     if form.validate_on_submit() and current_user.is_authenticated:
+        user = current_user._get_current_object()
+        # A copied session cookie must not work after sign-out: the token it carries is
+        # replaced (this signs the account out on its other devices too).
+        user.session_token = secrets.token_hex(16)
+        db.session.commit()
         logout_user()
+        session.clear()
         flash(_("Signed out."), "success")
     return redirect(url_for("main.index"))
 
 
 @blueprint.route("/signup", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -66,6 +103,7 @@ def signup():
                 form.email.data,
                 form.password.data,
                 form.person_name.data,
+                locale=str(get_locale()),
             )
         except AccountError:
             db.session.rollback()
@@ -78,6 +116,7 @@ def signup():
                 "error",
             )
             return render_template("auth/signup.html", form=form), 422
+        send_confirmation(user)
         db.session.commit()
         login_user(user)
         flash(

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ypmatch import clock
 from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
 from ypmatch.forms.companies import CompanyForm, ReviewForm, TechnologyForm
@@ -17,12 +18,14 @@ from ypmatch.permissions import (
     require,
     staff_required,
 )
+from ypmatch.services.alerts import stale_before
 from ypmatch.services.cities import active_sectors, sectors_by_ids
 from ypmatch.services.companies import (
     CompanyFilters,
     companies_query,
     create_technology,
     pending_companies,
+    profile_completeness,
     review_company,
     update_company,
     update_technology,
@@ -44,7 +47,7 @@ from ypmatch.views.records import (
 blueprint = Blueprint("companies", __name__, url_prefix="/companies")
 
 
-def _filters_from_request() -> CompanyFilters:
+def filters_from_request() -> CompanyFilters:
     is_staff = current_user.is_authenticated and current_user.is_staff
     yport = request.args.get("yport")
     return CompanyFilters(
@@ -56,12 +59,15 @@ def _filters_from_request() -> CompanyFilters:
         approval_status=request.args.get("approval", "") if is_staff else "",
         yport_member={"1": True, "0": False}.get(yport or ""),
         archived=is_staff and request.args.get("archived") == "1",
+        stale_before=stale_before(clock.now())
+        if is_staff and request.args.get("stale") == "1"
+        else None,
     )
 
 
 @blueprint.get("/")
 def index():
-    filters = _filters_from_request()
+    filters = filters_from_request()
     page = db.paginate(
         companies_query(current_user, filters),
         page=page_number(),
@@ -91,6 +97,7 @@ def show(company_id: int):
         locale = str(get_locale())
         context["fitting_needs"] = needs_for_technologies(company, current_user, locale)
         context["suggestions"] = profile_suggestions(company, current_user, locale)
+        context["completeness"] = profile_completeness(company)
     return render_template(
         "companies/show.html",
         company=company,

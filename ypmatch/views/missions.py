@@ -37,6 +37,7 @@ from ypmatch.models import (
 from ypmatch.permissions import require, roles_required, staff_required
 from ypmatch.services.cities import active_cities
 from ypmatch.services.exports import mission_ics, shortlist_csv, shortlist_xlsx
+from ypmatch.services.matching import reason_label
 from ypmatch.services.missions import (
     MissionError,
     active_participants,
@@ -72,6 +73,11 @@ def _visible_missions_query() -> sa.Select:
     return query.where(Mission.status.in_(OPEN_STATUSES))
 
 
+def missions_list_query() -> sa.Select:
+    """The missions the list shows the signed-in user (its exports reuse it)."""
+    return _visible_missions_query().order_by(Mission.start_date.desc(), Mission.id.desc())
+
+
 def _get_mission(mission_id: int) -> Mission:
     mission = db.get_or_404(Mission, mission_id)
     visible = db.session.scalar(
@@ -92,9 +98,7 @@ def _is_invited(mission: Mission) -> bool:
 @blueprint.get("/")
 @login_required
 def index():
-    missions = db.session.scalars(
-        _visible_missions_query().order_by(Mission.start_date.desc(), Mission.id.desc())
-    ).all()
+    missions = db.session.scalars(missions_list_query()).all()
     return render_template("missions/index.html", missions=missions)
 
 
@@ -233,6 +237,7 @@ def show(mission_id: int):
         own_row = participant(mission, current_user.company_id)
     return render_template(
         "missions/show.html",
+        reason_label=reason_label,
         mission=mission,
         can_see_list=can_see_list,
         own_row=own_row,

@@ -5,14 +5,23 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ypmatch import clock
 from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
 from ypmatch.forms.matching import ApplySectorsForm, MatchDecisionForm
+from ypmatch.forms.missions import InterestForm
 from ypmatch.forms.needs import NeedForm, NeedStatusForm
 from ypmatch.matching import Boosts
-from ypmatch.models import Company, MatchDecisionStatus, Need, Role
+from ypmatch.models import Company, MatchDecisionStatus, Need, NeedStatus, Role
 from ypmatch.models.companies import CompanySize
-from ypmatch.permissions import can_edit_need, can_view_need, require, staff_required
+from ypmatch.permissions import (
+    can_edit_need,
+    can_view_need,
+    require,
+    roles_required,
+    staff_required,
+)
+from ypmatch.services.alerts import stale_before
 from ypmatch.services.cities import active_cities, active_sectors, sectors_by_ids
 from ypmatch.services.matching import (
     CompanyMatchFilters,
@@ -20,6 +29,7 @@ from ypmatch.services.matching import (
     decide_match,
     suggest_sectors,
 )
+from ypmatch.services.missions import interests_for_need, raise_hand
 from ypmatch.services.needs import (
     NeedFilters,
     change_need_status,
@@ -40,7 +50,7 @@ blueprint = Blueprint("needs", __name__, url_prefix="/needs")
 COMPANY_SIZES = {size.value for size in CompanySize}
 
 
-def _filters_from_request() -> NeedFilters:
+def filters_from_request() -> NeedFilters:
     is_staff = current_user.is_authenticated and current_user.is_staff
     return NeedFilters(
         text=request.args.get("q", "")[:200],
@@ -51,12 +61,15 @@ def _filters_from_request() -> NeedFilters:
         else "",
         language=request.args.get("lang", "") if request.args.get("lang") in ("en", "ja") else "",
         archived=is_staff and request.args.get("archived") == "1",
+        stale_before=stale_before(clock.now())
+        if is_staff and request.args.get("stale") == "1"
+        else None,
     )
 
 
 @blueprint.get("/")
 def index():
-    filters = _filters_from_request()
+    filters = filters_from_request()
     page = db.paginate(
         needs_query(current_user, filters),
         page=page_number(),
@@ -126,14 +139,31 @@ def show(need_id: int):
         form.sectors.choices = as_choices([(s.id, s.name(locale)) for s in suggested])
         form.sectors.data = [s.id for s in suggested]
         context["sector_form"] = form if suggested else None
+    if current_user.is_authenticated and current_user.is_staff:
+        context["interests"] = interests_for_need(need)
     return render_template(
         "needs/show.html",
         need=need,
         can_edit=can_edit_need(current_user, need),
+        interest_form=InterestForm(),
         confirm_form=ConfirmForm(),
         status_form=NeedStatusForm(status=need.status),
         **context,
     )
+
+
+@blueprint.post("/<int:need_id>/interest")
+@roles_required(Role.COMPANY)
+def interest(need_id: int):
+    need = _get_need(need_id)
+    company = current_user.company
+    require(company is not None and company.is_approved and need.status == NeedStatus.PUBLISHED)
+    form = InterestForm()
+    if form.validate_on_submit():
+        raise_hand(company, current_user, form.note.data or "", need=need)
+        db.session.commit()
+        flash(_("The bureau knows you are interested in this need."), "success")
+    return redirect(url_for("needs.show", need_id=need.id))
 
 
 @blueprint.post("/<int:need_id>/matches/<int:company_id>/decision")

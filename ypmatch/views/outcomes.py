@@ -65,16 +65,21 @@ def _prepare(form: OutcomeForm) -> OutcomeForm:
     return form
 
 
-@blueprint.get("/outcomes")
-@staff_required
-def index():
+def outcomes_query() -> sa.Select:
+    """The outcomes the list shows for the request's filters (its exports reuse it)."""
     query = sa.select(Outcome).where(Outcome.archived_at.is_(None))
     if request.args.get("kind"):
         query = query.where(Outcome.kind == request.args["kind"])
     if int_arg("mission"):
         query = query.where(Outcome.mission_id == int_arg("mission"))
+    return query.order_by(Outcome.occurred_on.desc(), Outcome.id.desc())
+
+
+@blueprint.get("/outcomes")
+@staff_required
+def index():
     page = db.paginate(
-        query.order_by(Outcome.occurred_on.desc(), Outcome.id.desc()),
+        outcomes_query(),
         page=page_number(),
         per_page=current_app.config["PER_PAGE"],
         error_out=False,

@@ -1,0 +1,271 @@
+"""Email over real SMTP: alerts in the member's language, digests, the queue, tokens."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import PASSWORD
+from tests.smtp_server import SmtpServer
+from ypmatch.extensions import db
+from ypmatch.models import MessageStatus, Need, NeedStatus, Outcome, OutgoingMessage, Visibility
+from ypmatch.services.jobs import run_jobs
+from ypmatch.services.mail import send_queued
+
+START = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(scope="module")
+def smtp_server():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+class Clock:
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def mail(app, smtp_server):
+    """SMTP pointed at the test server and an injectable clock, restored afterwards."""
+    clock = Clock(START)
+    saved = {key: app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "CLOCK")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, CLOCK=clock)
+    smtp_server.messages.clear()
+    yield clock
+    app.config.update(saved)
+
+
+@pytest.fixture
+def members(world):
+    for user in (world.member_a, world.member_b, world.curator, world.focal_point):
+        user.email_confirmed_at = START - timedelta(days=30)
+    world.member_a.locale = "ja"
+    world.member_a.alert_frequency = "daily"
+    world.member_b.locale = "en"
+    db.session.commit()
+    return world
+
+
+def _publish_leak_need(client, world) -> Need:
+    need = Need(city_id=world.cebu.id, title_en="Leak detection for Mandaue",
+                description_en="Non-revenue water reduction with leak detection.",
+                status=NeedStatus.DRAFT, visibility=Visibility.COMPANIES)
+    db.session.add(need)
+    db.session.commit()
+    response = client.post(f"/needs/{need.id}/status", data={"status": "published"})
+    assert response.status_code == 302
+    return need
+
+
+def test_publishing_a_need_alerts_the_fitting_company_in_its_language(
+    app, client, login_as, members, mail, smtp_server
+):
+    login_as("curator")
+    need = _publish_leak_need(client, members)
+    report = run_jobs(mail())
+    assert report.digests == 1 and report.sent == 1
+    [message] = smtp_server.messages
+    assert message["X-Envelope-To"] == members.member_a.email
+    assert message["Content-Language"] == "ja"
+    body = message.get_content()
+    assert "Leak detection for Mandaue" in body
+    assert f"/needs/{need.id}" in body
+    assert "無収水" in body  # the reason, in Japanese
+    assert "件" in message["Subject"]  # Japanese subject
+    # Counted as information provided to the company, for the KPI dashboard.
+    outcome = db.session.scalar(sa.select(Outcome).where(Outcome.need_id == need.id))
+    assert outcome.company_id == members.company_a.id and outcome.kind == "information_provided"
+
+
+def test_at_most_one_digest_per_day_and_opt_out(app, client, login_as, members, mail,
+                                                 smtp_server):
+    login_as("curator")
+    _publish_leak_need(client, members)
+    run_jobs(mail())
+    second = Need(city_id=members.cebu.id, title_en="Water meters and NRW audit",
+                  description_en="District metered areas to cut non-revenue water.",
+                  status=NeedStatus.DRAFT, visibility=Visibility.PUBLIC)
+    db.session.add(second)
+    db.session.commit()
+    client.post(f"/needs/{second.id}/status", data={"status": "published"})
+    mail.advance(hours=3)
+    run_jobs(mail())
+    assert len(smtp_server.messages) == 1  # the second waits for tomorrow's digest
+    mail.advance(days=1)
+    run_jobs(mail())
+    assert len(smtp_server.messages) == 2
+    assert "Water meters" in smtp_server.messages[-1].get_content()
+
+    members.member_a.alert_frequency = "never"
+    db.session.commit()
+    third = Need(city_id=members.cebu.id, title_en="Leakage control training",
+                 description_en="Leak detection and non-revenue water training.",
+                 status=NeedStatus.DRAFT, visibility=Visibility.PUBLIC)
+    db.session.add(third)
+    db.session.commit()
+    client.post(f"/needs/{third.id}/status", data={"status": "published"})
+    mail.advance(days=2)
+    run_jobs(mail())
+    assert len(smtp_server.messages) == 2
+
+
+def test_queue_keeps_mail_while_the_server_is_down(app, members, mail, smtp_server):
+    from ypmatch.services.mail import queue_message
+
+    queue_message("someone@example.org", "Hello", "Body", "test", mail())
+    db.session.commit()
+    smtp_server.stop()
+    try:
+        report = send_queued(mail())
+        assert report.deferred == 1 and report.sent == 0
+        message = db.session.scalar(sa.select(OutgoingMessage))
+        assert message.status == MessageStatus.QUEUED and message.attempts == 1
+        assert "Connection" in message.last_error or "refused" in message.last_error.lower()
+    finally:
+        smtp_server.start()
+    assert send_queued(mail()).sent == 0  # not due yet: back-off
+    mail.advance(minutes=2)
+    assert send_queued(mail()).sent == 1
+    assert [m["Subject"] for m in smtp_server.messages] == ["Hello"]
+
+
+def test_password_reset_end_to_end(app, client, members, mail, smtp_server):
+    response = client.post("/password/forgot", data={"email": members.member_b.email})
+    assert response.status_code == 302
+    unknown = client.post("/password/forgot", data={"email": "nobody@example.org"})
+    assert unknown.status_code == 302  # same answer: no account enumeration
+    send_queued(mail())
+    [message] = smtp_server.messages
+    assert message["To"] == members.member_b.email
+    link = next(line for line in message.get_content().splitlines() if "/password/reset/" in line)
+    path = link[link.index("/password/reset/"):].strip()
+    assert client.get(path).status_code == 200
+    response = client.post(path, data={"password": "a-new-password-1",
+                                       "password_again": "a-new-password-1"})
+    assert response.status_code == 302
+    assert client.post("/login", data={"email": members.member_b.email,
+                                       "password": "a-new-password-1"}).status_code == 302
+    client.post("/logout")
+    reused = client.get(path)
+    assert reused.status_code == 400 and "used already" in reused.get_data(as_text=True)
+    tampered = client.get(path[:-3] + "abc")
+    assert tampered.status_code == 400 and "not valid" in tampered.get_data(as_text=True)
+
+
+def test_reset_link_expires(app, client, members, mail, smtp_server):
+    client.post("/password/forgot", data={"email": members.member_b.email})
+    send_queued(mail())
+    body = smtp_server.messages[-1].get_content()
+    path = body[body.index("/password/reset/"):].split()[0]
+    mail.advance(hours=3)
+    expired = client.get(path)
+    assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
+
+
+def test_sign_up_sends_a_confirmation_link(app, client, mail, smtp_server, world):
+    client.post("/signup", data={
+        "name_en": "Confirm Co", "size": "small", "person_name": "Kato",
+        "email": "kato@example.org", "password": "long-password-1",
+        "password_again": "long-password-1"}, headers={"Accept-Language": "ja"})
+    send_queued(mail())
+    [message] = smtp_server.messages
+    assert message["Content-Language"] == "ja"
+    body = message.get_content()
+    path = body[body.index("/confirm/"):].split()[0]
+    assert client.get(path).status_code == 302
+    assert client.get(path).status_code == 400  # used
+
+
+def test_member_invites_a_colleague(app, client, login_as, members, mail, smtp_server):
+    login_as("member_a")
+    response = client.post(f"/companies/{members.company_a.id}/members",
+                           data={"email": "colleague@example.org", "name": "Colleague"})
+    assert response.status_code == 302
+    send_queued(mail())
+    body = smtp_server.messages[-1].get_content()
+    path = body[body.index("/welcome/"):].split()[0]
+    client.post("/logout")
+    client.post(path, data={"password": "colleague-pass-1", "password_again": "colleague-pass-1"})
+    assert client.post("/login", data={"email": "colleague@example.org",
+                                       "password": "colleague-pass-1"}).status_code == 302
+    assert client.get(f"/companies/{members.company_a.id}/edit").status_code == 200
+    client.post("/logout")
+    login_as("member_b")
+    assert client.post(f"/companies/{members.company_a.id}/members",
+                       data={"email": "x@example.org"}).status_code == 403
+
+
+def test_mission_invitation_reaches_the_company_by_email(app, client, login_as, members, mail,
+                                                       smtp_server):
+    from ypmatch.models import Mission
+
+    login_as("curator")
+    mission = Mission(city_id=members.cebu.id, title="Cebu water mission", slots=3)
+    mission.needs = [members.public_need]
+    db.session.add(mission)
+    db.session.commit()
+    client.post(f"/missions/{mission.id}/participants", data={"company_id": members.company_a.id})
+    row = mission.participants[0]
+    client.post(f"/missions/{mission.id}/participants/{row.id}/invite")
+    send_queued(mail())
+    message = smtp_server.messages[-1]
+    assert message["To"] == members.member_a.email
+    assert "Cebu water mission" in message["Subject"]
+
+
+def test_account_deletion_anonymises_but_keeps_company_history(app, client, members, mail):
+    client.post("/login", data={"email": members.member_b.email, "password": PASSWORD})
+    response = client.post("/account/delete", data={"password": PASSWORD})
+    assert response.status_code == 302
+    db.session.expire_all()
+    user = members.member_b
+    assert user.email.endswith("@deleted.invalid") and user.name == "" and not user.active
+    assert client.post("/login", data={"email": "b@example.org",
+                                       "password": PASSWORD}).status_code == 401
+    assert members.company_b.name_en == "Tsurumi Environment"
+
+
+def test_stale_profiles_get_one_reminder_a_month(app, members, mail, smtp_server):
+    members.company_a.updated_at = START - timedelta(days=400)
+    db.session.commit()
+    run_jobs(mail())
+    run_jobs(mail())
+    reminders = [m for m in smtp_server.messages if m["To"] == members.member_a.email]
+    assert len(reminders) == 1
+
+
+def test_needs_past_their_end_date_close_and_curators_hear_of_it(app, members, mail,
+                                                                 smtp_server):
+    members.public_need.expires_on = (START - timedelta(days=1)).date()
+    db.session.commit()
+    report = run_jobs(mail())
+    assert report.expired_needs == 1
+    db.session.expire_all()
+    assert members.public_need.status == "closed"
+    assert any(m["To"] == members.curator.email for m in smtp_server.messages)
+
+
+def test_saved_search_alerts_new_needs(app, client, members, mail, smtp_server):
+    client.post("/login", data={"email": members.focal_point.email, "password": PASSWORD})
+    client.post("/account/searches", data={"name": "Leaks", "target": "needs", "text": "Leak",
+                                           "city_id": "0", "sector_id": "0"})
+    mail.advance(minutes=5)
+    need = Need(city_id=members.danang.id, title_en="Leak survey in Hai Chau",
+                description_en="Survey.", status=NeedStatus.PUBLISHED,
+                visibility=Visibility.PUBLIC)
+    db.session.add(need)
+    db.session.commit()
+    mail.advance(minutes=5)
+    run_jobs(mail())
+    assert any("Leak survey in Hai Chau" in m.get_content() for m in smtp_server.messages
+               if m["To"] == members.focal_point.email)

@@ -1,0 +1,331 @@
+"""Companies and their technologies (a member writes only their own company's), and the
+needs that fit a company."""
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from ypmatch.api import schemas, serializers
+from ypmatch.api.base import (
+    PAGE_PARAMETERS,
+    api_locale,
+    api_route,
+    api_user,
+    conflict,
+    created,
+    get_or_404,
+    not_found,
+    page_envelope,
+    paginate,
+    query_parameter,
+    require,
+    require_user,
+)
+from ypmatch.api.needs import MATCH_PARAMETERS, _sectors
+from ypmatch.api.problems import ApiError
+from ypmatch.api.validation import json_body, query_args, strip_strings
+from ypmatch.extensions import db
+from ypmatch.matching import Boosts
+from ypmatch.models import ApprovalStatus, Company, CompanySize, Need, Technology
+from ypmatch.permissions import can_edit_company, can_view_company, is_member_of
+from ypmatch.services.companies import (
+    CompanyFilters,
+    companies_query,
+    create_technology,
+    update_company,
+    update_technology,
+)
+from ypmatch.services.matching import matching_index, reason_views, visible_listed_need_ids
+from ypmatch.services.records import ConflictError
+
+INVALID = "Some fields are missing or invalid; nothing was saved."
+
+COMPANY_LIST_PARAMETERS = [
+    *PAGE_PARAMETERS,
+    query_parameter("q", schemas.text(200), "Text in the company's or its technologies' texts."),
+    query_parameter("sector", schemas.identifier(), "Companies with a technology in this sector."),
+    query_parameter("size", schemas.enum(CompanySize), "Company size."),
+    query_parameter("yport_member", {"type": "boolean"}, "Y-PORT Center members, or not."),
+    query_parameter(
+        "approval", schemas.enum(ApprovalStatus), "Curators: companies in this review state."
+    ),
+    query_parameter(
+        "archived", {"type": "boolean", "default": False}, "Curators: archived companies."
+    ),
+]
+
+
+@api_route(
+    "GET",
+    "/companies",
+    summary="Companies",
+    tag="companies",
+    description="Approved companies; curators also see those awaiting review.",
+    parameters=COMPANY_LIST_PARAMETERS,
+    responses={200: ("A page of companies.", page_envelope(schemas.COMPANY))},
+    errors=(400,),
+)
+def list_companies():
+    args = query_args(COMPANY_LIST_PARAMETERS)
+    user = api_user()
+    is_staff = user is not None and user.is_staff
+    filters = CompanyFilters(
+        text=(args.get("q") or "").strip(),
+        sector_id=args.get("sector"),
+        size=args.get("size") or "",
+        approval_status=(args.get("approval") or "") if is_staff else "",
+        yport_member=args.get("yport_member"),
+        archived=bool(args.get("archived")) and is_staff,
+    )
+    return paginate(companies_query(user, filters), serializers.company, args)
+
+
+def _visible_company(company_id: int) -> Company:
+    company = get_or_404(Company, company_id, "company")
+    if not can_view_company(api_user(), company):
+        raise not_found("company", company_id)
+    return company
+
+
+@api_route(
+    "GET",
+    "/companies/{company_id}",
+    summary="One company",
+    tag="companies",
+    responses={200: ("The company.", schemas.COMPANY)},
+    errors=(404,),
+)
+def get_company(company_id: int):
+    return serializers.company(_visible_company(company_id))
+
+
+PROFILE_FIELDS = (
+    "name_ja", "name_en", "ward", "size", "website", "overseas_countries", "yport_member",
+    "description_ja", "description_en",
+)  # fmt: skip
+
+
+@api_route(
+    "PATCH",
+    "/companies/{company_id}",
+    summary="Change a company's profile",
+    tag="companies",
+    auth="required",
+    description="Members of the (approved) company, and curators. Send `version`.",
+    request_body=schemas.COMPANY_UPDATE,
+    responses={200: ("The company as saved.", schemas.COMPANY)},
+    errors=(400, 403, 404, 409, 415, 422),
+)
+def update_company_view(company_id: int):
+    user = require_user()
+    company = _visible_company(company_id)
+    require(can_edit_company(user, company), "Only this company's members may change it.")
+    data = strip_strings(json_body(schemas.COMPANY_UPDATE))
+    values = {key: data[key] for key in PROFILE_FIELDS if key in data}
+    if "overseas_countries" in values:
+        values["overseas_countries"] = sorted(values["overseas_countries"])
+    errors: dict[str, list[str]] = {}
+    if values.get("website") and not re.search(schemas.WEBSITE, values["website"]):
+        errors["website"] = ["must be empty or an address starting with http:// or https://"]
+    if not (values.get("name_ja", company.name_ja) or values.get("name_en", company.name_en)):
+        errors["name_en"] = ["give the company name in Japanese or English"]
+    if errors:
+        raise ApiError(422, INVALID, errors)
+    try:
+        update_company(company, values, user, expected_version=data["version"], source="api")
+    except (ConflictError, StaleDataError):
+        db.session.rollback()
+        raise conflict(db.session.get(Company, company_id), data["version"], "company") from None
+    db.session.commit()
+    return serializers.company(company)
+
+
+@api_route(
+    "GET",
+    "/companies/{company_id}/matches",
+    summary="Needs that fit a company",
+    tag="matches",
+    auth="required",
+    description=(
+        "The company's members and curators. Published needs the caller may see, each with "
+        "the company's technology that fits it best, the score and the reasons."
+    ),
+    parameters=MATCH_PARAMETERS,
+    responses={200: ("The best needs first.", {"type": "object", "properties": {
+        "items": {"type": "array", "items": schemas.NEED_MATCH}}, "required": ["items"]})},
+    errors=(400, 403, 404),
+)  # fmt: skip
+def company_matches(company_id: int):
+    user = require_user()
+    company = _visible_company(company_id)
+    require(
+        user.is_staff or is_member_of(user, company),
+        "Only this company's members and bureau curators see its matches.",
+    )
+    args = query_args(MATCH_PARAMETERS)
+    if not company.is_approved or company.is_archived:
+        return {"items": []}
+    index = matching_index()
+    if str(company.id) not in index.matcher.company_index_:
+        return {"items": []}
+    matches = index.matcher.rank_needs_for_company(
+        str(company.id),
+        k=args["k"],
+        boosts=Boosts(
+            sector_overlap=args["boost_sector"], overseas_experience=args["boost_overseas"]
+        ),
+        include_needs=visible_listed_need_ids(user),
+    )
+    matches = [match for match in matches if match.score > 0]
+    needs = _by_id(Need, [int(m.need_id) for m in matches])
+    technologies = _by_id(Technology, [int(m.technology_id) for m in matches])
+    locale = api_locale()
+    return {
+        "items": [
+            {
+                "need": serializers.need_ref(needs[int(match.need_id)]),
+                "score": round(float(match.score), 4),
+                "technology": serializers.technology_ref(technologies[int(match.technology_id)]),
+                "reasons": [
+                    serializers.reason(view)
+                    for view in reason_views(match.reasons, index.glossary, locale)
+                ],
+            }
+            for match in matches
+        ]
+    }
+
+
+def _by_id(model, ids: list[int]) -> dict:
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+
+
+# -- technologies ----------------------------------------------------------------------------
+
+TECHNOLOGY_TEXTS = ("title_ja", "title_en", "description_ja", "description_en", "track_record")
+
+
+def _technology_values(data: dict, errors: dict) -> dict:
+    values = {key: data[key] for key in TECHNOLOGY_TEXTS if key in data}
+    if "sector_ids" in data:
+        values["sectors"] = _sectors(data["sector_ids"], errors)
+    return values
+
+
+def _check_technology_texts(values: dict, errors: dict) -> None:
+    if not (values.get("title_en") or values.get("title_ja")):
+        errors.setdefault("title_en", []).append("give a title in Japanese or English")
+    if not (values.get("description_en") or values.get("description_ja")):
+        errors.setdefault("description_en", []).append(
+            "describe the technology in Japanese or English"
+        )
+
+
+TECHNOLOGY_LIST_PARAMETERS = list(PAGE_PARAMETERS)
+
+
+@api_route(
+    "GET",
+    "/companies/{company_id}/technologies",
+    summary="A company's technologies",
+    tag="technologies",
+    parameters=TECHNOLOGY_LIST_PARAMETERS,
+    responses={200: ("A page of technologies.", page_envelope(schemas.TECHNOLOGY))},
+    errors=(400, 404),
+)
+def list_technologies(company_id: int):
+    company = _visible_company(company_id)
+    args = query_args(TECHNOLOGY_LIST_PARAMETERS)
+    query = sa.select(Technology).where(Technology.company_id == company.id)
+    if not can_edit_company(api_user(), company):
+        query = query.where(Technology.archived_at.is_(None))
+    return paginate(query.order_by(Technology.id), serializers.technology, args)
+
+
+@api_route(
+    "POST",
+    "/companies/{company_id}/technologies",
+    summary="Add a technology",
+    tag="technologies",
+    auth="required",
+    description="Members of the (approved) company, and curators.",
+    request_body=schemas.TECHNOLOGY_CREATE,
+    responses={201: ("The technology as saved.", schemas.TECHNOLOGY)},
+    errors=(400, 403, 404, 415, 422),
+)
+def create_technology_view(company_id: int):
+    user = require_user()
+    company = _visible_company(company_id)
+    require(
+        can_edit_company(user, company),
+        "Only members of this company, once it is approved, may add its technologies.",
+    )
+    data = strip_strings(json_body(schemas.TECHNOLOGY_CREATE))
+    errors: dict[str, list[str]] = {}
+    values = _technology_values(data, errors)
+    _check_technology_texts(values, errors)
+    if errors:
+        raise ApiError(422, INVALID, errors)
+    technology = create_technology(company, values, user, source="api")
+    db.session.commit()
+    return created(serializers.technology(technology), f"/api/v1/technologies/{technology.id}")
+
+
+def _visible_technology(technology_id: int) -> Technology:
+    technology = get_or_404(Technology, technology_id, "technology")
+    user = api_user()
+    if not can_view_company(user, technology.company) or (
+        technology.is_archived and not can_edit_company(user, technology.company)
+    ):
+        raise not_found("technology", technology_id)
+    return technology
+
+
+@api_route(
+    "GET",
+    "/technologies/{technology_id}",
+    summary="One technology",
+    tag="technologies",
+    responses={200: ("The technology.", schemas.TECHNOLOGY)},
+    errors=(404,),
+)
+def get_technology(technology_id: int):
+    return serializers.technology(_visible_technology(technology_id))
+
+
+@api_route(
+    "PATCH",
+    "/technologies/{technology_id}",
+    summary="Change a technology",
+    tag="technologies",
+    auth="required",
+    description="Members of the technology's company, and curators. Send `version`.",
+    request_body=schemas.TECHNOLOGY_UPDATE,
+    responses={200: ("The technology as saved.", schemas.TECHNOLOGY)},
+    errors=(400, 403, 404, 409, 415, 422),
+)
+def update_technology_view(technology_id: int):
+    user = require_user()
+    technology = _visible_technology(technology_id)
+    require(
+        can_edit_company(user, technology.company),
+        "Only members of this technology's company may change it.",
+    )
+    data = strip_strings(json_body(schemas.TECHNOLOGY_UPDATE))
+    errors: dict[str, list[str]] = {}
+    values = _technology_values(data, errors)
+    merged = {key: values.get(key, getattr(technology, key)) for key in TECHNOLOGY_TEXTS}
+    _check_technology_texts(merged, errors)
+    if errors:
+        raise ApiError(422, INVALID, errors)
+    try:
+        update_technology(technology, values, user, expected_version=data["version"], source="api")
+    except (ConflictError, StaleDataError):
+        db.session.rollback()
+        current = db.session.get(Technology, technology_id)
+        raise conflict(current, data["version"], "technology") from None
+    db.session.commit()
+    return serializers.technology(technology)

@@ -1,0 +1,328 @@
+"""Joint survey missions and their shortlists; outcomes of company↔need pairs."""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ypmatch.api import schemas, serializers
+from ypmatch.api.base import (
+    PAGE_PARAMETERS,
+    api_route,
+    created,
+    get_or_404,
+    not_found,
+    page_envelope,
+    paginate,
+    query_parameter,
+    require_staff,
+    require_user,
+)
+from ypmatch.api.problems import ApiError
+from ypmatch.api.validation import json_body, query_args, strip_strings
+from ypmatch.extensions import db
+from ypmatch.models import (
+    Company,
+    Mission,
+    MissionStatus,
+    Need,
+    NeedStatus,
+    Outcome,
+    OutcomeKind,
+    ParticipantState,
+    PartnerCity,
+    Role,
+    User,
+)
+from ypmatch.services.missions import (
+    MissionError,
+    active_participants,
+    create_mission,
+    generate_shortlist,
+    participant,
+)
+from ypmatch.services.outcomes import OutcomeError, record_outcome
+
+INVALID = "Some fields are missing or invalid; nothing was saved."
+# Missions a company member may see, as on the web.
+OPEN_STATUSES = (MissionStatus.PLANNING, MissionStatus.SHORTLISTED, MissionStatus.INVITATIONS_SENT)
+
+
+def _visible_missions(user: User) -> sa.Select:
+    query = sa.select(Mission).where(Mission.archived_at.is_(None))
+    if user.is_staff:
+        return query
+    if user.role == Role.CITY:
+        return query.where(Mission.city_id == user.city_id)
+    return query.where(Mission.status.in_(OPEN_STATUSES))
+
+
+def _is_invited(user: User, mission: Mission) -> bool:
+    if user.role != Role.COMPANY or user.company_id is None:
+        return False
+    row = participant(mission, user.company_id)
+    return row is not None and row.state != ParticipantState.PROPOSED and row.archived_at is None
+
+
+def _sees_shortlist(user: User, mission: Mission) -> bool:
+    return user.is_staff or (user.role == Role.CITY and user.city_id == mission.city_id)
+
+
+def _mission_json(user: User, mission: Mission) -> dict:
+    shortlist = active_participants(mission) if _sees_shortlist(user, mission) else None
+    return serializers.mission(mission, shortlist)
+
+
+MISSION_LIST_PARAMETERS = [
+    *PAGE_PARAMETERS,
+    query_parameter("city", schemas.identifier(), "Only missions to this partner city (id)."),
+    query_parameter("status", schemas.enum(MissionStatus), "Only missions in this status."),
+]
+
+
+@api_route(
+    "GET",
+    "/missions",
+    summary="Joint survey missions",
+    tag="missions",
+    auth="required",
+    description=(
+        "Curators see every mission, a focal point its city's, company members the open ones. "
+        "The shortlist is included for curators and the city's focal point."
+    ),
+    parameters=MISSION_LIST_PARAMETERS,
+    responses={200: ("A page of missions, latest first.", page_envelope(schemas.MISSION))},
+    errors=(400,),
+)
+def list_missions():
+    user = require_user()
+    args = query_args(MISSION_LIST_PARAMETERS)
+    query = _visible_missions(user)
+    if args.get("city"):
+        query = query.where(Mission.city_id == args["city"])
+    if args.get("status"):
+        query = query.where(Mission.status == args["status"])
+    query = query.order_by(Mission.start_date.desc(), Mission.id.desc())
+    return paginate(query, lambda mission: _mission_json(user, mission), args)
+
+
+def _visible_mission(user: User, mission_id: int) -> Mission:
+    mission = get_or_404(Mission, mission_id, "mission")
+    visible = db.session.scalar(
+        _visible_missions(user).where(Mission.id == mission.id).with_only_columns(Mission.id)
+    )
+    if visible is None and not _is_invited(user, mission):
+        raise not_found("mission", mission_id)
+    return mission
+
+
+@api_route(
+    "GET",
+    "/missions/{mission_id}",
+    summary="One mission",
+    tag="missions",
+    auth="required",
+    responses={200: ("The mission.", schemas.MISSION)},
+    errors=(404,),
+)
+def get_mission(mission_id: int):
+    user = require_user()
+    return _mission_json(user, _visible_mission(user, mission_id))
+
+
+def _mission_needs(ids: list[int], city_id: int, errors: dict) -> list[Need]:
+    if not ids:
+        return []
+    needs = {
+        need.id: need
+        for need in db.session.scalars(
+            sa.select(Need).where(
+                Need.id.in_(ids),
+                Need.archived_at.is_(None),
+                Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION]),
+            )
+        )
+    }
+    missing = [str(need_id) for need_id in ids if need_id not in needs]
+    if missing:
+        errors.setdefault("need_ids", []).append(f"there is no published need {', '.join(missing)}")
+    foreign = [str(need.id) for need in needs.values() if need.city_id != city_id]
+    if foreign:
+        errors.setdefault("need_ids", []).append(
+            f"need {', '.join(foreign)} belongs to another city than the mission's"
+        )
+    return [needs[need_id] for need_id in sorted(ids) if need_id in needs]
+
+
+@api_route(
+    "POST",
+    "/missions",
+    summary="Plan a mission",
+    tag="missions",
+    auth="required",
+    description="Curators. Generate its shortlist with POST /missions/{mission_id}/shortlist.",
+    request_body=schemas.MISSION_CREATE,
+    responses={201: ("The mission as saved.", schemas.MISSION)},
+    errors=(400, 403, 415, 422),
+)
+def create_mission_view():
+    user = require_staff("Only bureau curators plan missions.")
+    data = strip_strings(json_body(schemas.MISSION_CREATE))
+    errors: dict[str, list[str]] = {}
+    city = db.session.get(PartnerCity, data["city_id"])
+    if city is None or city.is_archived:
+        errors["city_id"] = [f"there is no partner city {data['city_id']}"]
+    start = date.fromisoformat(data["start_date"]) if data.get("start_date") else None
+    end = date.fromisoformat(data["end_date"]) if data.get("end_date") else None
+    if start and end and end < start:
+        errors["end_date"] = ["the last day cannot be before the first"]
+    needs = _mission_needs(data.get("need_ids", []), data["city_id"], errors)
+    if errors:
+        raise ApiError(422, INVALID, errors)
+    values = {
+        "city_id": data["city_id"],
+        "title": data["title"],
+        "start_date": start,
+        "end_date": end,
+        "slots": data.get("slots", 8),
+        "per_need_cap": data.get("per_need_cap"),
+        "notes": data.get("notes", ""),
+    }
+    try:
+        mission = create_mission(values, needs, user, source="api")
+    except MissionError as error:
+        raise ApiError(422, INVALID, {"need_ids": [str(error)]}) from None
+    db.session.commit()
+    return created(_mission_json(user, mission), f"/api/v1/missions/{mission.id}")
+
+
+@api_route(
+    "POST",
+    "/missions/{mission_id}/shortlist",
+    summary="Generate a mission's shortlist",
+    tag="missions",
+    auth="required",
+    description=(
+        "Curators. Runs the optimiser over the needs in scope; pinned, hand-added and invited "
+        "companies stay, excluded and declined ones never come back. 409 when the mission has "
+        "no needs in scope yet."
+    ),
+    responses={200: ("The mission with its new shortlist.", schemas.MISSION)},
+    errors=(403, 404, 409),
+)
+def generate_shortlist_view(mission_id: int):
+    user = require_staff("Only bureau curators generate shortlists.")
+    mission = _visible_mission(user, mission_id)
+    try:
+        generate_shortlist(mission, user, source="api")
+    except MissionError as error:
+        raise ApiError(409, f"The shortlist cannot be generated: {error}.") from None
+    db.session.commit()
+    return _mission_json(user, mission)
+
+
+# -- outcomes --------------------------------------------------------------------------------
+
+OUTCOME_LIST_PARAMETERS = [
+    *PAGE_PARAMETERS,
+    query_parameter("kind", schemas.enum(OutcomeKind), "Only outcomes of this kind."),
+    query_parameter("mission", schemas.identifier(), "Only outcomes of this mission (id)."),
+    query_parameter("company", schemas.identifier(), "Only outcomes of this company (id)."),
+    query_parameter("need", schemas.identifier(), "Only outcomes of this need (id)."),
+]
+
+
+@api_route(
+    "GET",
+    "/outcomes",
+    summary="Outcomes of pairs (curators)",
+    tag="outcomes",
+    auth="required",
+    parameters=OUTCOME_LIST_PARAMETERS,
+    responses={200: ("A page of outcomes, latest first.", page_envelope(schemas.OUTCOME))},
+    errors=(400, 403),
+)
+def list_outcomes():
+    require_staff("Only bureau curators read outcomes.")
+    args = query_args(OUTCOME_LIST_PARAMETERS)
+    query = sa.select(Outcome).where(Outcome.archived_at.is_(None))
+    for name, column in (
+        ("kind", Outcome.kind),
+        ("mission", Outcome.mission_id),
+        ("company", Outcome.company_id),
+        ("need", Outcome.need_id),
+    ):
+        if args.get(name):
+            query = query.where(column == args[name])
+    query = query.order_by(Outcome.occurred_on.desc(), Outcome.id.desc())
+    return paginate(query, serializers.outcome, args)
+
+
+@api_route(
+    "GET",
+    "/outcomes/{outcome_id}",
+    summary="One outcome (curators)",
+    tag="outcomes",
+    auth="required",
+    responses={200: ("The outcome.", schemas.OUTCOME)},
+    errors=(403, 404),
+)
+def get_outcome(outcome_id: int):
+    require_staff("Only bureau curators read outcomes.")
+    outcome = get_or_404(Outcome, outcome_id, "outcome")
+    if outcome.is_archived:
+        raise not_found("outcome", outcome_id)
+    return serializers.outcome(outcome)
+
+
+def _check_reference(model, record_id: int | None, field: str, label: str, errors: dict):
+    if record_id is None:
+        return None
+    record = db.session.get(model, record_id)
+    if record is None or record.is_archived:
+        errors[field] = [f"there is no {label} {record_id}"]
+        return None
+    return record
+
+
+@api_route(
+    "POST",
+    "/outcomes",
+    summary="Record an outcome",
+    tag="outcomes",
+    auth="required",
+    description=(
+        "Curators. A dropped pair needs a reason; an amount is recorded only for a contract won."
+    ),
+    request_body=schemas.OUTCOME_CREATE,
+    responses={201: ("The outcome as saved.", schemas.OUTCOME)},
+    errors=(400, 403, 415, 422),
+)
+def create_outcome_view():
+    user = require_staff("Only bureau curators record outcomes.")
+    data = strip_strings(json_body(schemas.OUTCOME_CREATE))
+    errors: dict[str, list[str]] = {}
+    company = _check_reference(Company, data["company_id"], "company_id", "company", errors)
+    if company is not None and not company.is_approved:
+        errors["company_id"] = [f"company {company.id} is not approved"]
+    _check_reference(Need, data["need_id"], "need_id", "need", errors)
+    _check_reference(Mission, data.get("mission_id"), "mission_id", "mission", errors)
+    if errors:
+        raise ApiError(422, INVALID, errors)
+    values = {
+        "company_id": data["company_id"],
+        "need_id": data["need_id"],
+        "mission_id": data.get("mission_id"),
+        "kind": data["kind"],
+        "occurred_on": date.fromisoformat(data["occurred_on"]),
+        "funding_source": data.get("funding_source", ""),
+        "amount_jpy": Decimal(data["amount_jpy"]) if data.get("amount_jpy") is not None else None,
+        "reason": data.get("reason", ""),
+        "notes": data.get("notes", ""),
+    }
+    try:
+        outcome = record_outcome(values, user, source="api")
+    except OutcomeError as error:
+        raise ApiError(422, INVALID, {"kind": [str(error)]}) from None
+    db.session.commit()
+    return created(serializers.outcome(outcome), f"/api/v1/outcomes/{outcome.id}")

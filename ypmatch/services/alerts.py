@@ -1,0 +1,358 @@
+"""Match alerts, saved-search alerts, digests, and the upkeep of stale records.
+
+Alerts are collected when a need is published (``alerts_for_published_need``) and sent
+as one digest per member at the member's chosen frequency (``deliver_digests``). Each
+need sent to a company is counted as information provided to it (a KPI outcome).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+
+from ypmatch.extensions import db
+from ypmatch.models import (
+    AlertFrequency,
+    ApprovalStatus,
+    Company,
+    Need,
+    NeedStatus,
+    Outcome,
+    OutcomeKind,
+    PendingAlert,
+    Role,
+    SavedSearch,
+    Technology,
+    User,
+    Visibility,
+)
+from ypmatch.permissions import can_view_need
+from ypmatch.services.companies import company_members
+from ypmatch.services.matching import matching_index
+from ypmatch.services.needs import NeedFilters, needs_query
+from ypmatch.services.notifications import recipient_locale, send_to_user
+from ypmatch.services.records import create_record, update_record
+
+DIGEST_INTERVALS = {
+    AlertFrequency.IMMEDIATELY: timedelta(days=1),  # the first at once, then at most daily
+    AlertFrequency.DAILY: timedelta(days=1),
+    AlertFrequency.WEEKLY: timedelta(days=7),
+}
+
+
+def alerts_for_published_need(need: Need, now: datetime) -> int:
+    """Queue alerts for the members of companies whose technologies fit a published need."""
+    if need.status != NeedStatus.PUBLISHED or need.visibility == Visibility.INTERNAL:
+        return 0
+    index = matching_index()
+    if str(need.id) not in index.matcher.need_index_:
+        return 0
+    threshold = current_app.config["ALERT_MIN_SCORE"]
+    created = 0
+    for match in index.matcher.rank_companies_for_need(str(need.id), k=50):
+        if match.score < threshold:
+            break
+        for member in company_members(int(match.company_id)):
+            created += _add_pending(
+                member,
+                need,
+                int(match.company_id),
+                match.score,
+                [(r.token, r.kind) for r in match.reasons],
+                now,
+                "match",
+            )
+    return created
+
+
+def _add_pending(
+    user: User,
+    need: Need,
+    company_id: int | None,
+    score: float,
+    reasons: list,
+    now: datetime,
+    source: str,
+) -> int:
+    if user.alert_frequency == AlertFrequency.NEVER or not can_view_need(user, need):
+        return 0
+    exists = db.session.scalar(
+        sa.select(PendingAlert.id).where(
+            PendingAlert.user_id == user.id, PendingAlert.need_id == need.id
+        )
+    )
+    if exists:
+        return 0
+    db.session.add(
+        PendingAlert(
+            user_id=user.id,
+            need_id=need.id,
+            company_id=company_id,
+            score=score,
+            reasons=reasons,
+            source=source,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return 1
+
+
+@dataclass
+class AlertLine:
+    need: Need
+    reason_labels: list[str]
+
+
+def _due(user: User, now: datetime) -> bool:
+    interval = DIGEST_INTERVALS.get(AlertFrequency(user.alert_frequency))
+    if interval is None:
+        return False
+    last = user.last_digest_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    return last is None or now - last >= interval
+
+
+def deliver_digests(now: datetime) -> int:
+    """One digest per member whose interval has passed; returns the number queued."""
+    pending = db.session.scalars(
+        sa.select(PendingAlert)
+        .where(PendingAlert.delivered_at.is_(None))
+        .order_by(PendingAlert.user_id, PendingAlert.score.desc(), PendingAlert.id)
+    ).all()
+    by_user: dict[int, list[PendingAlert]] = defaultdict(list)
+    for alert in pending:
+        by_user[alert.user_id].append(alert)
+    glossary = matching_index().glossary
+    queued = 0
+    for user_id, alerts in by_user.items():
+        user = db.session.get(User, user_id)
+        if user is None or not user.active or user.email_confirmed_at is None:
+            continue
+        if user.alert_frequency == AlertFrequency.NEVER:
+            for alert in alerts:
+                alert.delivered_at = now  # dropped: the member opted out
+            continue
+        if not _due(user, now):
+            continue
+        visible = [a for a in alerts if can_view_need(user, db.session.get(Need, a.need_id))]
+        if not visible:
+            continue
+        locale = recipient_locale(user)
+        company = db.session.get(Company, user.company_id) if user.company_id else None
+        lines = [
+            AlertLine(
+                need=db.session.get(Need, alert.need_id),
+                reason_labels=[
+                    glossary.label(token, locale) if kind == "concept" else token
+                    for token, kind in alert.reasons[:4]
+                    if kind != "boost"
+                ],
+            )
+            for alert in visible
+        ]
+        message = (
+            send_to_user(user, "alert_digest", "alert_digest", now, company=company, alerts=lines)
+            if company
+            else _saved_search_digest(user, lines, now)
+        )
+        for alert in alerts:
+            alert.delivered_at = now
+            alert.message_id = message.id if message else None
+        user.last_digest_at = now
+        if company is not None:
+            for alert in visible:
+                record_information_provided(company.id, alert.need_id, now)
+        queued += 1 if message else 0
+    db.session.flush()
+    return queued
+
+
+def _saved_search_digest(user: User, lines: list[AlertLine], now: datetime):
+    return send_to_user(
+        user,
+        "saved_search",
+        "saved_search",
+        now,
+        search=SavedSearch(name="needs"),
+        results=[
+            (line.need.title(recipient_locale(user)), url_for("needs.show", need_id=line.need.id))
+            for line in lines
+        ],
+    )
+
+
+def record_information_provided(company_id: int, need_id: int, now: datetime) -> None:
+    """Count a need sent to a company once, as the city's KPI 'information provided'."""
+    exists = db.session.scalar(
+        sa.select(Outcome.id).where(
+            Outcome.company_id == company_id,
+            Outcome.need_id == need_id,
+            Outcome.kind == OutcomeKind.INFORMATION_PROVIDED,
+            Outcome.source == "alert",
+        )
+    )
+    if exists is None:
+        create_record(
+            Outcome(
+                company_id=company_id,
+                need_id=need_id,
+                kind=OutcomeKind.INFORMATION_PROVIDED,
+                occurred_on=now.date(),
+                source="alert",
+                notes="match alert email",
+            ),
+            None,
+            source="alert",
+        )
+
+
+# -- saved searches ----------------------------------------------------------------------
+
+
+def run_saved_searches(now: datetime) -> int:
+    """Alert users to needs (or, for curators, technologies) new since their last check."""
+    sent = 0
+    for search in db.session.scalars(sa.select(SavedSearch).order_by(SavedSearch.id)).all():
+        user = search.user
+        since = search.last_checked_at
+        if search.target == "technologies" and user.is_staff:
+            results = _new_technologies(search, since)
+            if results:
+                message = send_to_user(
+                    user,
+                    "saved_search",
+                    "saved_search",
+                    now,
+                    search=search,
+                    results=[
+                        (
+                            t.title(recipient_locale(user)),
+                            url_for(
+                                "companies.technology", company_id=t.company_id, technology_id=t.id
+                            ),
+                        )
+                        for t in results
+                    ],
+                )
+                sent += 1 if message else 0
+        else:
+            filters = NeedFilters(
+                text=search.text,
+                city_id=search.city_id,
+                sector_id=search.sector_id,
+                status=NeedStatus.PUBLISHED,
+            )
+            query = needs_query(user, filters).where(Need.updated_at > since)
+            for need in db.session.scalars(query).all():
+                sent += _add_pending(user, need, user.company_id, 0.0, [], now, "saved_search")
+        search.last_checked_at = now
+    db.session.flush()
+    return sent
+
+
+def _new_technologies(search: SavedSearch, since: datetime) -> list[Technology]:
+    query = (
+        sa.select(Technology)
+        .join(Company)
+        .where(
+            Technology.archived_at.is_(None),
+            Technology.created_at > since,
+            Company.approval_status == ApprovalStatus.APPROVED,
+        )
+    )
+    if search.text:
+        pattern = f"%{search.text}%"
+        query = query.where(
+            sa.or_(
+                Technology.title_ja.ilike(pattern),
+                Technology.title_en.ilike(pattern),
+                Technology.description_ja.ilike(pattern),
+                Technology.description_en.ilike(pattern),
+            )
+        )
+    if search.sector_id:
+        query = query.where(Technology.sectors.any(id=search.sector_id))
+    return list(db.session.scalars(query.order_by(Technology.id)))
+
+
+# -- freshness -----------------------------------------------------------------------------
+
+
+def stale_before(now: datetime) -> datetime:
+    return now - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
+
+
+def remind_stale_profiles(now: datetime) -> int:
+    """At most one reminder a month per company whose profile or technologies went stale."""
+    cutoff = stale_before(now)
+    reminders = 0
+    companies = db.session.scalars(
+        sa.select(Company).where(
+            Company.approval_status == ApprovalStatus.APPROVED, Company.archived_at.is_(None)
+        )
+    ).all()
+    for company in companies:
+        items = []
+        if _older(company.updated_at, cutoff):
+            items.append(company.name("en") + " (profile)")
+        items.extend(
+            t.title("en") for t in company.active_technologies if _older(t.updated_at, cutoff)
+        )
+        if not items:
+            continue
+        for member in company_members(company.id):
+            message = send_to_user(
+                member,
+                "stale_reminder",
+                "stale_reminder",
+                now,
+                dedupe_key=f"stale:{company.id}:{member.id}:{now:%Y-%m}",
+                company=company,
+                items=items,
+            )
+            reminders += 1 if message else 0
+    return reminders
+
+
+def _older(moment: datetime, cutoff: datetime) -> bool:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=cutoff.tzinfo)
+    return moment < cutoff
+
+
+def expire_needs(now: datetime) -> int:
+    """Close published needs whose end date has passed and tell the curators."""
+    expired = db.session.scalars(
+        sa.select(Need).where(
+            Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION]),
+            Need.expires_on.is_not(None),
+            Need.expires_on < now.date(),
+            Need.archived_at.is_(None),
+        )
+    ).all()
+    curators = db.session.scalars(
+        sa.select(User).where(User.role == Role.CURATOR, User.active.is_(True))
+    ).all()
+    for need in expired:
+        update_record(
+            need,
+            {"status": NeedStatus.CLOSED},
+            None,
+            action="close",
+            source="upkeep",
+            note="past its end date",
+        )
+        for curator in curators:
+            send_to_user(
+                curator,
+                "need_expired",
+                "need_expired",
+                now,
+                dedupe_key=f"expired:{need.id}:{curator.id}",
+                need=need,
+            )
+    return len(expired)
