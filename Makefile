@@ -27,6 +27,7 @@ run: $(VENV)/.installed-runtime
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r ypmatch -ll
 	$(BIN)/pytest
 
 # Only the browser tests (needs /usr/bin/chromium; screenshots go to docs/screenshots/).

@@ -16,8 +16,8 @@ import re
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
-from xml.etree import ElementTree
 
+from defusedxml import ElementTree
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 from openpyxl.utils.escape import unescape
@@ -49,7 +49,7 @@ def _checked(archive: zipfile.ZipFile, part: str) -> str:
 
 
 def _read(archive: zipfile.ZipFile, part: str):
-    return ElementTree.fromstring(archive.read(_checked(archive, part)))  # noqa: S314
+    return ElementTree.fromstring(archive.read(_checked(archive, part)))
 
 
 def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
@@ -130,7 +130,7 @@ class FirstSheet:
             return []
         strings, root = [], None
         with self.archive.open(_checked(self.archive, part)) as source:
-            for event, element in ElementTree.iterparse(source, events=("start", "end")):  # noqa: S314
+            for event, element in ElementTree.iterparse(source, events=("start", "end")):
                 if root is None:
                     root = element
                 elif event == "end" and _local(element.tag) == "si":
@@ -167,7 +167,7 @@ class FirstSheet:
             number = 0
             cells: dict[int, object] = {}
             next_column = 0
-            for event, element in ElementTree.iterparse(source, events=("start", "end")):  # noqa: S314
+            for event, element in ElementTree.iterparse(source, events=("start", "end")):
                 tag = element.tag
                 if tags is None:  # the root: its namespace names every tag
                     space = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
