@@ -204,7 +204,8 @@ def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[Compan
 def build_index(version: int, previous: BilingualMatcher | None = None) -> MatchingIndex:
     glossary = current_glossary()
     needs, technologies, companies = matcher_documents()
-    matcher = previous if previous is not None else BilingualMatcher()
+    # No forked analysis workers inside a web process; the index is small enough anyway.
+    matcher = previous if previous is not None else BilingualMatcher(n_jobs=1)
     matcher.set_params(glossary=glossary)
     matcher.fit(needs, technologies, companies)
     return MatchingIndex(version=version, matcher=matcher, glossary=glossary)
