@@ -1,8 +1,8 @@
 """Load and failure figures: ypmatch under gunicorn on 127.0.0.1, then a bare Flask app.
 
-    .venv/bin/python bench/load.py                          # SQLite, the full run (~5 min)
+    .venv/bin/python bench/load.py                          # SQLite, the full run (~9 min)
     .venv/bin/python bench/load.py --database postgresql    # a fresh database on 127.0.0.1
-    .venv/bin/python bench/load.py --quick                  # a smoke run (~1 min)
+    .venv/bin/python bench/load.py --quick                  # a smoke run (~3 min)
 
 What it does, each step bounded in time and only on 127.0.0.1:
 

@@ -67,5 +67,7 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Above this many needs + technologies, a stale index is refitted in the background.
+        "MATCHING_SYNC_REFIT_MAX_DOCS": int(_env("MATCHING_SYNC_REFIT_MAX_DOCS", "3000")),
         "KPI_FIRST_YEAR": int(_env("KPI_FIRST_YEAR", "0")) or None,
     }

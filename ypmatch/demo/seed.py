@@ -1,6 +1,7 @@
 """Load the demo data into an empty database, never into real data."""
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -152,7 +153,8 @@ def seed_demo() -> dict[str, int]:
             city_id=cities[account.city_slug].id if account.city_slug else None,
             source=SOURCE,
         )
-    for user in users.values():
+    contacts = _seed_company_contacts(companies, users[Role.COMPANY].company_id)
+    for user in [*users.values(), *contacts]:
         user.email_confirmed_at = utcnow()
     users[Role.COMPANY].alert_frequency = "immediately"
     db.session.flush()
@@ -164,7 +166,36 @@ def seed_demo() -> dict[str, int]:
         "companies": len(companies),
         "technologies": technology_count,
         "needs": len(need_rows),
-        "accounts": len(DEMO_ACCOUNTS),
+        "accounts": len(DEMO_ACCOUNTS) + len(contacts),
         "missions": 2,
         "outcomes": outcomes,
     }
+
+
+def _seed_company_contacts(companies: dict[str, Company], skip_company_id: int) -> list[User]:
+    """One contact per approved company, so alerts and mission emails have someone to reach.
+
+    Their passwords are random and never shown: they exist to receive demo email (in the
+    outbox), in Japanese unless the company only has an English name.
+    """
+    contacts = []
+    for ref, company in companies.items():
+        if company.id == skip_company_id or company.approval_status != ApprovalStatus.APPROVED:
+            continue
+        contacts.append(
+            create_user(
+                f"contact-{ref.lower()}@{DEMO_EMAIL_DOMAIN}",
+                secrets.token_urlsafe(16),
+                Role.COMPANY,
+                None,
+                name=f"{company.name_ja or company.name_en} ご担当者"
+                if company.name_ja
+                else f"Contact, {company.name_en}",
+                company_id=company.id,
+                locale="ja" if company.name_ja else "en",
+                source=SOURCE,
+            )
+        )
+    for contact in contacts:
+        contact.alert_frequency = "immediately"
+    return contacts

@@ -52,16 +52,27 @@ class MatchingIndex:
 
 
 class MatchingIndexCache:
-    """The fitted index of one process; thread-safe for threaded workers."""
+    """The fitted index of one process; thread-safe for threaded workers.
+
+    A small index is refitted before the request that finds it stale. A large one (over
+    ``MATCHING_SYNC_REFIT_MAX_DOCS`` documents) keeps serving while a background thread
+    builds its successor, so an edit never makes every worker's next page wait for a refit.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._index: MatchingIndex | None = None
+        self._refitting = False
 
     def get(self) -> MatchingIndex:
         version = content_version()
         index = self._index
         if index is not None and index.version == version:
+            return index
+        if index is not None and _document_count(index) > current_app.config.get(
+            "MATCHING_SYNC_REFIT_MAX_DOCS", 3000
+        ):
+            self._refit_in_background(current_app._get_current_object())
             return index
         with self._lock:
             if self._index is None or self._index.version != version:
@@ -69,9 +80,38 @@ class MatchingIndexCache:
                 self._index = build_index(version, previous)
             return self._index
 
+    def _refit_in_background(self, app) -> None:
+        with self._lock:
+            if self._refitting:
+                return
+            self._refitting = True
+        threading.Thread(target=self._refit, args=(app,), daemon=True).start()
+
+    def _refit(self, app) -> None:
+        try:
+            with app.app_context():
+                while True:
+                    version = content_version()
+                    if self._index is not None and self._index.version == version:
+                        break
+                    previous = self._index.matcher if self._index is not None else None
+                    fresh = build_index(version, previous)
+                    with self._lock:
+                        self._index = fresh
+                db.session.remove()
+        except Exception:  # the old index keeps serving; the next request tries again
+            app.logger.exception("refitting the matching index failed")
+        finally:
+            with self._lock:
+                self._refitting = False
+
     def clear(self) -> None:
         with self._lock:
             self._index = None
+
+
+def _document_count(index: MatchingIndex) -> int:
+    return len(index.matcher.need_ids_) + len(index.matcher.tech_ids_)
 
 
 def content_version() -> int:
@@ -205,8 +245,11 @@ def build_index(version: int, previous: BilingualMatcher | None = None) -> Match
     glossary = current_glossary()
     needs, technologies, companies = matcher_documents()
     # No forked analysis workers inside a web process; the index is small enough anyway.
-    matcher = previous if previous is not None else BilingualMatcher(n_jobs=1)
-    matcher.set_params(glossary=glossary)
+    matcher = BilingualMatcher(glossary=glossary, n_jobs=1)
+    if previous is not None:
+        # A fresh matcher (requests may still be reading the old one), sharing the old
+        # one's analysis cache so that only new or edited texts are analysed again.
+        matcher.analyzer_ = previous.analyzer_
     matcher.fit(needs, technologies, companies)
     return MatchingIndex(version=version, matcher=matcher, glossary=glossary)
 

@@ -274,11 +274,11 @@ def add_company_by_hand(mission: Mission, company: Company, actor: User) -> Miss
     return row
 
 
-def invite(row: MissionCompany, actor: User) -> None:
+def invite(row: MissionCompany, actor: User | None, notify: bool = True) -> None:
     if row.state not in (ParticipantState.PROPOSED, ParticipantState.DECLINED):
         raise MissionError("this company has been invited already")
     update_record(row, {"state": ParticipantState.INVITED}, actor, action="invite")
-    for member in company_members(row.company_id):
+    for member in company_members(row.company_id) if notify else ():
         send_to_user(
             member,
             "mission_invitation",
