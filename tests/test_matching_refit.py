@@ -10,6 +10,7 @@ from ypmatch.services.records import mark_matcher_inputs_changed
 
 def test_large_index_refits_in_the_background(app, world):
     app.config["MATCHING_SYNC_REFIT_MAX_DOCS"] = 0  # treat the test index as large
+    app.config["MATCHING_REFIT_INTERVAL_SECONDS"] = 0
     try:
         first = matching_index()
         db.session.add(Technology(company_id=world.company_b.id, title_en="Leachate treatment",
@@ -27,3 +28,4 @@ def test_large_index_refits_in_the_background(app, world):
         assert len(fresh.matcher.tech_ids_) == len(first.matcher.tech_ids_) + 1
     finally:
         app.config["MATCHING_SYNC_REFIT_MAX_DOCS"] = 3000
+        app.config["MATCHING_REFIT_INTERVAL_SECONDS"] = 15

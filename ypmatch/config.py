@@ -69,5 +69,7 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Above this many needs + technologies, a stale index is refitted in the background.
         "MATCHING_SYNC_REFIT_MAX_DOCS": int(_env("MATCHING_SYNC_REFIT_MAX_DOCS", "3000")),
+        # ... and at most this often per process, so a burst of edits costs one refit.
+        "MATCHING_REFIT_INTERVAL_SECONDS": float(_env("MATCHING_REFIT_INTERVAL_SECONDS", "15")),
         "KPI_FIRST_YEAR": int(_env("KPI_FIRST_YEAR", "0")) or None,
     }

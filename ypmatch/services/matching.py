@@ -7,6 +7,7 @@ cache makes a refit after one edit cheap.
 """
 
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -63,6 +64,7 @@ class MatchingIndexCache:
         self._lock = threading.Lock()
         self._index: MatchingIndex | None = None
         self._refitting = False
+        self._last_refit_started = float("-inf")
 
     def get(self) -> MatchingIndex:
         version = content_version()
@@ -81,10 +83,14 @@ class MatchingIndexCache:
             return self._index
 
     def _refit_in_background(self, app) -> None:
+        # Edits in a burst share one refit: each costs a full fit of CPU that the pages
+        # being served would otherwise wait for.
+        interval = app.config.get("MATCHING_REFIT_INTERVAL_SECONDS", 15)
         with self._lock:
-            if self._refitting:
+            if self._refitting or time.monotonic() - self._last_refit_started < interval:
                 return
             self._refitting = True
+            self._last_refit_started = time.monotonic()
         threading.Thread(target=self._refit, args=(app,), daemon=True).start()
 
     def _refit(self, app) -> None:
