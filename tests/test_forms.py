@@ -119,9 +119,10 @@ def test_non_latin_text_is_accepted(client, login_as, world):
 
 def test_query_parameters_never_cause_errors(client, world):
     for query in ("page=abc", "page=-5", "city=x", "sector=%00", "status=<x>", "q=" + "%" * 50,
+                  "q=%00",
                   "q=_", "lang=fr", "page=99999"):
-        assert client.get(f"/needs/?{query}").status_code == 200, query
-        assert client.get(f"/companies/?{query}").status_code == 200, query
+        assert client.get(f"/needs/?{query}").status_code in (200, 400), query
+        assert client.get(f"/companies/?{query}").status_code in (200, 400), query
 
 
 def test_search_and_filters(client, world):

@@ -34,12 +34,14 @@ def create_app(config: dict | None = None):
         register_error_handlers,
         register_extensions,
         register_mail_after_requests,
+        register_request_guards,
         register_template_helpers,
     )
 
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_request_guards(app)
     register_template_helpers(app)
     register_mail_after_requests(app)
     register_cli(app)

@@ -5,7 +5,7 @@ import sqlite3
 import threading
 import time
 
-from flask import Flask, render_template, request, session
+from flask import Flask, abort, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -158,6 +158,17 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(
             500, _l("Something went wrong"), _l("Nothing was saved. Please try again.")
         )
+
+
+def register_request_guards(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        # No text column accepts NUL (PostgreSQL refuses it outright): answer 400 up front
+        # rather than fail deep inside a query.
+        for values in (request.args, request.form):
+            for value in values.values():
+                if "\x00" in value:
+                    abort(400)
 
 
 def register_template_helpers(app: Flask) -> None:
