@@ -145,3 +145,22 @@ def test_archived_technology_leaves_the_matches(client, login_as, world):
     page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
     assert "Kohoku Aqua" not in page
     assert db.session.get(Technology, world.technology_a.id) is not None
+
+
+def test_glossary_search_finds_surface_forms_on_the_page_and_in_the_api(client, login_as, world):
+    db.session.add(GlossaryConcept(key="leachate", label_en="leachate", label_ja="浸出水",
+                                   forms_en=["landfill leachate"], forms_ja=["浸出水"],
+                                   sectors=[world.waste]))
+    db.session.add(GlossaryConcept(key="septage", label_en="septage", label_ja="浄化槽汚泥"))
+    db.session.commit()
+    login_as("curator")
+    page = client.get("/glossary/?q=landfill").get_data(as_text=True)
+    assert "leachate" in page and "septage" not in page
+    page = client.get(f"/glossary/?sector={world.waste.id}").get_data(as_text=True)
+    assert "leachate" in page and "septage" not in page
+    from ypmatch.services.tokens import create_token
+
+    _token, plain = create_token(world.curator, "search")
+    db.session.commit()
+    found = client.get("/api/v1/glossary?q=浸出", headers={"Authorization": f"Bearer {plain}"})
+    assert [item["key"] for item in found.get_json()["items"]] == ["leachate"]

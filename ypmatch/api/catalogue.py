@@ -16,8 +16,8 @@ from ypmatch.api.base import (
     require_user,
 )
 from ypmatch.api.validation import query_args
-from ypmatch.models import GlossaryConcept, PartnerCity, Sector
-from ypmatch.services.needs import escape_like
+from ypmatch.models import PartnerCity, Sector
+from ypmatch.services.glossary import concepts_query
 
 ARCHIVED = query_parameter(
     "archived", {"type": "boolean", "default": False}, "Curators: list archived records instead."
@@ -129,19 +129,5 @@ GLOSSARY_PARAMETERS = [
 def list_glossary():
     require_staff("Only bureau curators may read the glossary.")
     args = query_args(GLOSSARY_PARAMETERS)
-    query = sa.select(GlossaryConcept).where(GlossaryConcept.archived_at.is_(None))
-    text = (args.get("q") or "").strip()
-    if text:
-        pattern = f"%{escape_like(text)}%"
-        query = query.where(
-            sa.or_(
-                GlossaryConcept.key.ilike(pattern, escape="\\"),
-                GlossaryConcept.label_en.ilike(pattern, escape="\\"),
-                GlossaryConcept.label_ja.ilike(pattern, escape="\\"),
-                sa.cast(GlossaryConcept.forms_en, sa.String).ilike(pattern, escape="\\"),
-                sa.cast(GlossaryConcept.forms_ja, sa.String).ilike(pattern, escape="\\"),
-            )
-        )
-    if args.get("sector"):
-        query = query.where(GlossaryConcept.sectors.any(id=args["sector"]))
-    return paginate(query.order_by(GlossaryConcept.key), serializers.concept, args)
+    query = concepts_query((args.get("q") or "").strip(), args.get("sector"))
+    return paginate(query, serializers.concept, args)

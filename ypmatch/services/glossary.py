@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 from ypmatch.extensions import db
 from ypmatch.matching import Glossary
 from ypmatch.models import GlossaryConcept, Sector, User
+from ypmatch.services.needs import escape_like
 from ypmatch.services.records import archive_record, create_record, update_record
 
 
@@ -18,6 +19,29 @@ def active_concepts() -> list[GlossaryConcept]:
             .order_by(GlossaryConcept.key)
         )
     )
+
+
+def concepts_query(text: str = "", sector_id: int | None = None, archived: bool = False):
+    """Concepts whose key, labels or surface forms contain ``text``, by key."""
+    query = sa.select(GlossaryConcept).where(
+        GlossaryConcept.archived_at.is_not(None)
+        if archived
+        else GlossaryConcept.archived_at.is_(None)
+    )
+    if text:
+        pattern = f"%{escape_like(text)}%"
+        query = query.where(
+            sa.or_(
+                GlossaryConcept.key.ilike(pattern, escape="\\"),
+                GlossaryConcept.label_en.ilike(pattern, escape="\\"),
+                GlossaryConcept.label_ja.ilike(pattern, escape="\\"),
+                sa.cast(GlossaryConcept.forms_en, sa.String).ilike(pattern, escape="\\"),
+                sa.cast(GlossaryConcept.forms_ja, sa.String).ilike(pattern, escape="\\"),
+            )
+        )
+    if sector_id:
+        query = query.where(GlossaryConcept.sectors.any(id=sector_id))
+    return query.order_by(GlossaryConcept.key)
 
 
 def load_glossary_from_database() -> list[dict]:

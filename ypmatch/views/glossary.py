@@ -12,8 +12,7 @@ from ypmatch.forms.glossary import GlossaryConceptForm, MergeConceptForm, surfac
 from ypmatch.models import GlossaryConcept
 from ypmatch.permissions import staff_required
 from ypmatch.services.cities import active_sectors, sectors_by_ids
-from ypmatch.services.glossary import merge_concepts, save_concept
-from ypmatch.services.needs import escape_like
+from ypmatch.services.glossary import concepts_query, merge_concepts, save_concept
 from ypmatch.services.records import ConflictError
 from ypmatch.views.records import (
     archive_or_restore,
@@ -31,27 +30,10 @@ blueprint = Blueprint("glossary", __name__, url_prefix="/glossary")
 def index():
     text = request.args.get("q", "")[:100].strip()
     archived = request.args.get("archived") == "1"
-    query = sa.select(GlossaryConcept).where(
-        GlossaryConcept.archived_at.is_not(None)
-        if archived
-        else GlossaryConcept.archived_at.is_(None)
-    )
-    if text:
-        pattern = f"%{escape_like(text)}%"
-        query = query.where(
-            sa.or_(
-                GlossaryConcept.key.ilike(pattern, escape="\\"),
-                GlossaryConcept.label_en.ilike(pattern, escape="\\"),
-                GlossaryConcept.label_ja.ilike(pattern, escape="\\"),
-                sa.cast(GlossaryConcept.forms_en, sa.String).ilike(pattern, escape="\\"),
-                sa.cast(GlossaryConcept.forms_ja, sa.String).ilike(pattern, escape="\\"),
-            )
-        )
     sector_id = int_arg("sector")
-    if sector_id:
-        query = query.where(GlossaryConcept.sectors.any(id=sector_id))
+    query = concepts_query(text, sector_id, archived)
     page = db.paginate(
-        query.order_by(GlossaryConcept.key),
+        query,
         page=page_number(),
         per_page=current_app.config["PER_PAGE"] * 2,
         error_out=False,

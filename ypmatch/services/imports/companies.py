@@ -24,6 +24,7 @@ from ypmatch.services.imports.engine import (
     RecordAction,
     RowReport,
     changed_fields,
+    current_state_with_sectors,
     shown_fields,
 )
 from ypmatch.services.imports.reading import ImportRefused
@@ -301,17 +302,12 @@ class CompanyImporter(Importer):
 
     def _current_technologies(self, plans: list[RowPlan]) -> dict[int, dict]:
         ids = [p.technology.id for p in plans if p.technology and p.technology.id is not None]
-        if not ids:
-            return {}
-        rows = db.session.execute(sa.select(*TECHNOLOGY_STATE).where(Technology.id.in_(ids)))
-        current = {row.id: dict(row._mapping) | {"sectors": []} for row in rows}
-        for technology_id, slug in db.session.execute(
-            sa.select(technology_sectors_table.c.technology_id, Sector.slug)
-            .join(Sector, Sector.id == technology_sectors_table.c.sector_id)
-            .where(technology_sectors_table.c.technology_id.in_(ids))
-        ):
-            current[technology_id]["sectors"].append(slug)
-        return current
+        return current_state_with_sectors(
+            TECHNOLOGY_STATE,
+            technology_sectors_table,
+            technology_sectors_table.c.technology_id,
+            ids,
+        )
 
     def _plan_company(self, plan: RowPlan, current: dict[int, dict]) -> None:
         cells, values, target = plan.cells, plan.company_values, plan.company

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from ypmatch.extensions import db
-from ypmatch.models import HistoryEntry, User
+from ypmatch.models import HistoryEntry, Sector, User
 from ypmatch.services.imports.columns import Column
 from ypmatch.services.imports.reading import ImportRefused, Limits, open_table
 from ypmatch.services.imports.values import InvalidValue, Term, Vocabulary, parse_bool, parse_date
@@ -186,6 +186,24 @@ def shown_fields(changes: dict, created: bool) -> tuple[str, ...]:
     names = {"city_id": "city"}
     keys = [key for key, value in changes.items() if not created or value not in ("", [], None)]
     return tuple(sorted(names.get(key, key) for key in keys))
+
+
+def current_state_with_sectors(
+    columns: list, association: sa.Table, key: sa.Column, ids: list[int]
+) -> dict[int, dict]:
+    """Rows of ``columns`` (the id first) by id, each with the slugs of its sectors."""
+    if not ids:
+        return {}
+    model_id = columns[0]
+    rows = db.session.execute(sa.select(*columns).where(model_id.in_(ids)))
+    current = {row.id: dict(row._mapping) | {"sectors": []} for row in rows}
+    for record_id, slug in db.session.execute(
+        sa.select(key, Sector.slug)
+        .join(Sector, Sector.id == association.c.sector_id)
+        .where(key.in_(ids))
+    ):
+        current[record_id]["sectors"].append(slug)
+    return current
 
 
 def changed_fields(current: dict, wanted: dict) -> dict:

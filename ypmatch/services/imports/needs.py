@@ -23,6 +23,7 @@ from ypmatch.services.imports.engine import (
     RecordAction,
     RowReport,
     changed_fields,
+    current_state_with_sectors,
     shown_fields,
 )
 from ypmatch.services.imports.reading import ImportRefused
@@ -185,17 +186,9 @@ class NeedImporter(Importer):
 
     def _current(self, plans: list[NeedPlan]) -> dict[int, dict]:
         ids = [p.target.id for p in plans if p.target and p.target.id is not None]
-        if not ids:
-            return {}
-        rows = db.session.execute(sa.select(*NEED_STATE).where(Need.id.in_(ids)))
-        current = {row.id: dict(row._mapping) | {"sectors": []} for row in rows}
-        for need_id, slug in db.session.execute(
-            sa.select(need_sectors_table.c.need_id, Sector.slug)
-            .join(Sector, Sector.id == need_sectors_table.c.sector_id)
-            .where(need_sectors_table.c.need_id.in_(ids))
-        ):
-            current[need_id]["sectors"].append(slug)
-        return current
+        return current_state_with_sectors(
+            NEED_STATE, need_sectors_table, need_sectors_table.c.need_id, ids
+        )
 
     def _plan(self, plan: NeedPlan, current: dict[int, dict]) -> None:
         cells, values, target = plan.cells, plan.values, plan.target
