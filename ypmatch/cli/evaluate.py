@@ -9,6 +9,7 @@ import click
 
 from ypmatch.matching.evaluation import DatasetError, evaluate, load_dataset
 from ypmatch.matching.glossary import Glossary, GlossaryError
+from ypmatch.matching.matcher import SIGNAL_SETS
 
 USAGE_ERROR = 2
 
@@ -34,11 +35,31 @@ USAGE_ERROR = 2
     is_flag=True,
     help="Use the curated glossary from the database instead of the shipped one.",
 )
-def eval_command(dataset: Path, k: int, rankings_path: Path | None, glossary_from_db: bool):
+@click.option(
+    "--signals",
+    type=click.Choice(SIGNAL_SETS),
+    default="hybrid",
+    show_default=True,
+    help="Which signals rank: both fused (what the app uses), TF-IDF alone or embeddings alone.",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep sentence embeddings in this directory between runs (default: encode afresh).",
+)
+def eval_command(
+    dataset: Path,
+    k: int,
+    rankings_path: Path | None,
+    glossary_from_db: bool,
+    signals: str,
+    cache_dir: Path | None,
+):
     """Rank companies for every need in DATASET (ypmatch-eval-v1) and print the metrics.
 
-    The last line printed is one JSON object: needs_evaluated, ndcg@k, recall@k, mrr@k,
-    fit_seconds and rank_seconds.
+    The last line printed is one JSON object: signals, needs_evaluated, ndcg@k, recall@k,
+    mrr@k, fit_seconds and rank_seconds.
     """
     try:
         data = load_dataset(dataset)
@@ -53,7 +74,7 @@ def eval_command(dataset: Path, k: int, rankings_path: Path | None, glossary_fro
             _fail(f"invalid glossary in the database: {error}")
         if glossary is None:
             click.echo("The database holds no glossary: using the shipped one.", err=True)
-    result = evaluate(data, k=k, glossary=glossary)
+    result = evaluate(data, k=k, glossary=glossary, signals=signals, cache_dir=cache_dir)
     if rankings_path is not None:
         rankings_path.write_text(
             json.dumps(result.rankings, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"

@@ -46,7 +46,8 @@ class Boosts:
 
 NO_BOOSTS = Boosts()
 
-REASON_KINDS = ("concept", "term", "boost")
+REASON_KINDS = ("concept", "sector", "passage", "boost")
+BANDS = ("strong", "possible", "weak")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +55,16 @@ class Reason:
     """One contribution to a score.
 
     ``kind`` is "concept" (``token`` is a glossary key: localise it with
-    ``Glossary.label(key, lang)``), "term" (``token`` is the word as analysed) or "boost"
-    (``token`` is "sector_overlap", "overseas_experience" or "more_technologies").
-    ``share`` is the part of the final score this reason accounts for (0–1).
+    ``Glossary.label(key, lang)``), "sector" (``token`` is a sector key), "passage" (the
+    semantic signal: ``token`` is the need's sentence and ``detail`` the technology's sentence
+    closest to it) or "boost" (``token`` is "sector_overlap", "overseas_experience" or
+    "more_technologies"). ``share`` is the part of the final score it accounts for (0–1).
     """
 
     token: str
     kind: str
     share: float
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class CompanyMatch:
     technology_id: str  # the technology that carried the score
     technology_scores: tuple[tuple[str, float], ...]  # every technology scoring > 0, best first
     reasons: tuple[Reason, ...] = ()
+    band: str = "possible"  # "strong", "possible", or "weak" (below the floor, on request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +84,4 @@ class NeedMatch:
     technology_id: str
     technology_scores: tuple[tuple[str, float], ...]
     reasons: tuple[Reason, ...] = ()
+    band: str = "possible"

@@ -19,10 +19,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ypmatch.matching.analysis import dominant_language
 from ypmatch.matching.documents import NeedDoc, TechnologyDoc
 from ypmatch.matching.glossary import Glossary
 from ypmatch.matching.matcher import BilingualMatcher
+from ypmatch.matching.semantic import CachedEncoder, Usem3Encoder
 
 DATASET_FORMAT = "ypmatch-eval-v1"
 
@@ -249,6 +252,8 @@ class EvaluationResult:
     fit_seconds: float
     rank_seconds: float
 
+    signals: str = "hybrid"
+
     def summary(self, k: int) -> dict:
         """The one-line JSON contract of ``ypmatch eval``."""
         return {
@@ -258,7 +263,27 @@ class EvaluationResult:
             f"mrr@{k}": round(self.metrics[f"mrr@{k}"], 4),
             "fit_seconds": round(self.fit_seconds, 3),
             "rank_seconds": round(self.rank_seconds, 3),
+            "signals": self.signals,
         }
+
+
+class EmbeddingFile(dict):
+    """Embeddings kept between evaluation runs in ``DIRECTORY/embeddings-<encoder>.npz``."""
+
+    def __init__(self, directory: str | Path, encoder_version: str):
+        super().__init__()
+        self.path = Path(directory) / f"embeddings-{encoder_version}.npz"
+        if self.path.exists():
+            with np.load(self.path) as stored:
+                self.update({key: stored[key] for key in stored.files})
+        self._loaded = len(self)
+
+    def save(self) -> None:
+        if len(self) != self._loaded:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("wb") as file:
+                np.savez(file, **self)
+            self._loaded = len(self)
 
 
 def evaluate(
@@ -266,9 +291,20 @@ def evaluate(
     k: int = 10,
     glossary: Glossary | None = None,
     make_matcher: Callable[[], BilingualMatcher] | None = None,
+    signals: str = "hybrid",
+    cache_dir: str | Path | None = None,
 ) -> EvaluationResult:
-    """Fit the matcher (default settings, shipped glossary unless given) and score it."""
-    matcher = make_matcher() if make_matcher else BilingualMatcher(glossary=glossary)
+    """Fit the matcher (default settings, shipped glossary unless given) and score it.
+
+    Embeddings are encoded afresh unless ``cache_dir`` keeps them between runs.
+    """
+    base = Usem3Encoder()
+    store = EmbeddingFile(cache_dir, base.version) if cache_dir is not None else None
+    encoder = CachedEncoder(base, store)
+    if make_matcher:
+        matcher = make_matcher()
+    else:
+        matcher = BilingualMatcher(glossary=glossary, signals=signals, encoder=encoder)
     started = time.perf_counter()
     matcher.fit(dataset.needs, dataset.technologies)
     fitted = time.perf_counter()
@@ -277,6 +313,12 @@ def evaluate(
         for need_id, matches in matcher.rank_all_needs(k=k, explain=False)
     }
     ranked = time.perf_counter()
+    if store is not None:
+        store.save()
     return EvaluationResult(
-        score_rankings(dataset, rankings, k), rankings, fitted - started, ranked - fitted
+        score_rankings(dataset, rankings, k),
+        rankings,
+        fitted - started,
+        ranked - fitted,
+        matcher.signals,
     )
