@@ -150,127 +150,73 @@ class World:
         self.water = Sector(slug="water_supply", name_en="Water supply", name_ja="上水道")
         self.waste = Sector(slug="solid_waste", name_en="Solid waste", name_ja="廃棄物")
         self.cebu = PartnerCity(
-            slug="cebu",
-            name_en="Cebu",
-            name_ja="セブ",
-            country_code="PH",
+            slug="cebu", name_en="Cebu", name_ja="セブ", country_code="PH",
             relationship_date=date(2012, 7, 1),
         )
         self.danang = PartnerCity(
             slug="da-nang", name_en="Da Nang", name_ja="ダナン", country_code="VN"
         )
         self.company_a = Company(
-            name_ja="港北アクア株式会社",
-            name_en="Kohoku Aqua",
-            ward="Kohoku-ku",
-            approval_status=ApprovalStatus.APPROVED,
-            overseas_countries=["PH"],
+            name_ja="港北アクア株式会社", name_en="Kohoku Aqua", ward="Kohoku-ku",
+            approval_status=ApprovalStatus.APPROVED, overseas_countries=["PH"],
         )
         self.company_b = Company(
-            name_ja="鶴見環境サービス",
-            name_en="Tsurumi Environment",
+            name_ja="鶴見環境サービス", name_en="Tsurumi Environment",
             approval_status=ApprovalStatus.APPROVED,
         )
         self.pending_company = Company(name_en="Pending Works", approval_status="pending")
         db.session.add_all(
-            [
-                self.water,
-                self.waste,
-                self.cebu,
-                self.danang,
-                self.company_a,
-                self.company_b,
-                self.pending_company,
-            ]
+            [self.water, self.waste, self.cebu, self.danang, self.company_a, self.company_b,
+             self.pending_company]
         )
         db.session.flush()
         self.technology_a = Technology(
-            company_id=self.company_a.id,
-            title_ja="漏水探知",
+            company_id=self.company_a.id, title_ja="漏水探知",
             description_ja="無収水対策の漏水調査",
             sectors=[self.water],
         )
         self.public_need = Need(
-            city_id=self.cebu.id,
-            title_en="Reduce non-revenue water",
-            description_en="NRW is 38% in Metro Cebu.",
-            status=NeedStatus.PUBLISHED,
-            visibility=Visibility.PUBLIC,
-            sectors=[self.water],
+            city_id=self.cebu.id, title_en="Reduce non-revenue water",
+            description_en="NRW is 38% in Metro Cebu.", status=NeedStatus.PUBLISHED,
+            visibility=Visibility.PUBLIC, sectors=[self.water],
         )
         self.members_need = Need(
-            city_id=self.danang.id,
-            title_en="Landfill leachate",
-            description_en="Leachate treatment at Khanh Son.",
-            status=NeedStatus.PUBLISHED,
-            visibility=Visibility.COMPANIES,
-            sectors=[self.waste],
+            city_id=self.danang.id, title_en="Landfill leachate",
+            description_en="Leachate treatment at Khanh Son.", status=NeedStatus.PUBLISHED,
+            visibility=Visibility.COMPANIES, sectors=[self.waste],
         )
         self.internal_need = Need(
-            city_id=self.cebu.id,
-            title_en="Internal note on septage",
-            description_en="Not for companies yet.",
-            status=NeedStatus.PUBLISHED,
+            city_id=self.cebu.id, title_en="Internal note on septage",
+            description_en="Not for companies yet.", status=NeedStatus.PUBLISHED,
             visibility=Visibility.INTERNAL,
         )
         self.draft_need = Need(
-            city_id=self.cebu.id,
-            title_en="Draft drainage need",
-            description_en="Flooding in Mabolo.",
-            status=NeedStatus.DRAFT,
+            city_id=self.cebu.id, title_en="Draft drainage need",
+            description_en="Flooding in Mabolo.", status=NeedStatus.DRAFT,
             visibility=Visibility.PUBLIC,
         )
         db.session.add_all(
-            [
-                self.technology_a,
-                self.public_need,
-                self.members_need,
-                self.internal_need,
-                self.draft_need,
-            ]
+            [self.technology_a, self.public_need, self.members_need, self.internal_need,
+             self.draft_need]
         )
         db.session.flush()
         self.admin = create_user("admin@example.org", PASSWORD, Role.ADMIN, None, name="Admin")
-        self.curator = create_user(
-            "curator@example.org", PASSWORD, Role.CURATOR, None, name="Curator"
-        )
-        self.member_a = create_user(
-            "a@example.org",
-            PASSWORD,
-            Role.COMPANY,
-            None,
-            company_id=self.company_a.id,
-            name="Member A",
-        )
-        self.member_b = create_user(
-            "b@example.org",
-            PASSWORD,
-            Role.COMPANY,
-            None,
-            company_id=self.company_b.id,
-            name="Member B",
-        )
-        self.focal_point = create_user(
-            "cebu@example.org",
-            PASSWORD,
-            Role.CITY,
-            None,
-            city_id=self.cebu.id,
-            name="Cebu focal point",
-        )
-        self.pending_member = create_user(
-            "p@example.org", PASSWORD, Role.COMPANY, None, company_id=self.pending_company.id
-        )
+        self.curator = create_user("curator@example.org", PASSWORD, Role.CURATOR, None,
+                                   name="Curator")
+        self.member_a = create_user("a@example.org", PASSWORD, Role.COMPANY, None,
+                                    company_id=self.company_a.id, name="Member A")
+        self.member_b = create_user("b@example.org", PASSWORD, Role.COMPANY, None,
+                                    company_id=self.company_b.id, name="Member B")
+        self.focal_point = create_user("cebu@example.org", PASSWORD, Role.CITY, None,
+                                       city_id=self.cebu.id, name="Cebu focal point")
+        self.pending_member = create_user("p@example.org", PASSWORD, Role.COMPANY, None,
+                                          company_id=self.pending_company.id)
         db.session.commit()
 
     def user(self, who: str) -> User | None:
         return {
-            "anonymous": None,
-            "member_a": self.member_a,
-            "member_b": self.member_b,
-            "city": self.focal_point,
-            "curator": self.curator,
-            "admin": self.admin,
+            "anonymous": None, "member_a": self.member_a, "member_b": self.member_b,
+            "city": self.focal_point, "curator": self.curator, "admin": self.admin,
         }[who]
 
 

@@ -39,8 +39,8 @@ def test_account_locks_after_repeated_failures(client, auth, world):
 
 def test_login_does_not_redirect_elsewhere(client, world):
     response = client.post(
-        "/login?next=https://evil.example/",
-        data={"email": world.curator.email, "password": PASSWORD},
+        "/login?next=https://evil.example/", data={"email": world.curator.email,
+                                                   "password": PASSWORD},
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -59,11 +59,8 @@ def test_changing_the_password_signs_out_other_sessions(app, world):
         browser.post("/login", data={"email": world.member_a.email, "password": PASSWORD})
     response = first.post(
         "/account/password",
-        data={
-            "pw-current_password": PASSWORD,
-            "pw-new_password": "a-brand-new-password",
-            "pw-new_password_again": "a-brand-new-password",
-        },
+        data={"pw-current_password": PASSWORD, "pw-new_password": "a-brand-new-password",
+              "pw-new_password_again": "a-brand-new-password"},
     )
     assert response.status_code == 302
     assert first.get("/account").status_code == 200
@@ -80,19 +77,11 @@ def test_sign_up_review_and_first_technology(app, world):
     company_browser, curator_browser = app.test_client(), app.test_client()
     response = company_browser.post(
         "/signup",
-        data={
-            "name_ja": "金沢ウォーターテック株式会社",
-            "name_en": "Kanazawa Watertech",
-            "ward": "Kanazawa-ku",
-            "size": "small",
-            "website": "https://example.jp/kwt",
-            "overseas_countries": ["VN", "PH"],
-            "yport_member": "y",
-            "person_name": "Yamada",
-            "email": "yamada@example.org",
-            "password": "long-password-1",
-            "password_again": "long-password-1",
-        },
+        data={"name_ja": "金沢ウォーターテック株式会社", "name_en": "Kanazawa Watertech",
+              "ward": "Kanazawa-ku", "size": "small", "website": "https://example.jp/kwt",
+              "overseas_countries": ["VN", "PH"], "yport_member": "y",
+              "person_name": "Yamada", "email": "yamada@example.org",
+              "password": "long-password-1", "password_again": "long-password-1"},
     )
     assert response.status_code == 302
     company = db.session.scalar(sa.select(Company).where(Company.name_en == "Kanazawa Watertech"))
@@ -104,9 +93,8 @@ def test_sign_up_review_and_first_technology(app, world):
     curator_browser.post("/login", data={"email": world.curator.email, "password": PASSWORD})
     queue = curator_browser.get("/companies/review").get_data(as_text=True)
     assert "金沢ウォーターテック株式会社" in queue or "Kanazawa Watertech" in queue
-    curator_browser.post(
-        f"/companies/{company.id}/review", data={"decision": "approve", "reason": "Welcome"}
-    )
+    curator_browser.post(f"/companies/{company.id}/review",
+                         data={"decision": "approve", "reason": "Welcome"})
 
     assert company_browser.get(new_tech).status_code == 200
     response = company_browser.post(
@@ -120,14 +108,9 @@ def test_sign_up_review_and_first_technology(app, world):
 def test_sign_up_with_a_known_email_does_not_reveal_the_account(client, world):
     response = client.post(
         "/signup",
-        data={
-            "name_en": "Copycat",
-            "size": "small",
-            "person_name": "X",
-            "email": world.curator.email,
-            "password": "long-password-1",
-            "password_again": "long-password-1",
-        },
+        data={"name_en": "Copycat", "size": "small", "person_name": "X",
+              "email": world.curator.email, "password": "long-password-1",
+              "password_again": "long-password-1"},
     )
     assert response.status_code == 422
     assert "could not create an account" in response.get_data(as_text=True)
@@ -156,14 +139,8 @@ def test_admin_creates_and_changes_accounts(client, auth, world):
     auth.login(world.admin.email)
     response = client.post(
         "/admin/users/new",
-        data={
-            "email": "focal@example.org",
-            "role": "city",
-            "city_id": world.danang.id,
-            "company_id": "0",
-            "name": "Da Nang DONRE",
-            "active": "y",
-        },
+        data={"email": "focal@example.org", "role": "city", "city_id": world.danang.id,
+              "company_id": "0", "name": "Da Nang DONRE", "active": "y"},
     )
     assert response.status_code == 302
     assert "one-time password" in client.get("/admin/users").get_data(as_text=True)
@@ -171,14 +148,8 @@ def test_admin_creates_and_changes_accounts(client, auth, world):
     assert user.city_id == world.danang.id
     response = client.post(
         f"/admin/users/{user.id}/edit",
-        data={
-            "email": "focal@example.org",
-            "role": "curator",
-            "city_id": "0",
-            "company_id": "0",
-            "name": "Promoted",
-            "active": "y",
-        },
+        data={"email": "focal@example.org", "role": "curator", "city_id": "0",
+              "company_id": "0", "name": "Promoted", "active": "y"},
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -186,13 +157,8 @@ def test_admin_creates_and_changes_accounts(client, auth, world):
     # An admin cannot lock themselves out.
     response = client.post(
         f"/admin/users/{world.admin.id}/edit",
-        data={
-            "email": world.admin.email,
-            "role": "curator",
-            "city_id": "0",
-            "company_id": "0",
-            "active": "y",
-        },
+        data={"email": world.admin.email, "role": "curator", "city_id": "0", "company_id": "0",
+              "active": "y"},
     )
     assert response.status_code == 422
 

@@ -18,12 +18,9 @@ def test_seed_demo_loads_everything_once(runner):
         sa.select(sa.func.count(Need.id)).where(Need.title_ja != "", Need.title_en == "")
     )
     assert needs_in_japanese >= 3
-    assert (
-        db.session.scalar(
-            sa.select(sa.func.count(HistoryEntry.id)).where(HistoryEntry.source == "seed")
-        )
-        > 100
-    )
+    assert db.session.scalar(
+        sa.select(sa.func.count(HistoryEntry.id)).where(HistoryEntry.source == "seed")
+    ) > 100
     # Running it again changes nothing.
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0
@@ -45,17 +42,8 @@ def test_seed_demo_if_empty_leaves_real_data_alone(runner, world):
 
 def test_users_create_reads_password_from_stdin(runner, world):
     result = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "New@Example.org",
-            "--role",
-            "company",
-            "--company",
-            str(world.company_b.id),
-            "--name",
-            "New Member",
-        ],
+        args=["users", "create", "New@Example.org", "--role", "company", "--company",
+              str(world.company_b.id), "--name", "New Member"],
         input="a-long-enough-password\n",
     )
     assert result.exit_code == 0, result.output
@@ -72,10 +60,8 @@ def test_users_create_rejects_bad_input(runner, world):
         (["users", "create", "x@example.org", "--role", "company"], "needs a company"),
         (["users", "create", "x@example.org", "--role", "city"], "needs a city"),
         (["users", "create", "x@example.org", "--role", "wizard"], "Invalid value"),
-        (
-            ["users", "create", "x@example.org", "--role", "company", "--company", "9999"],
-            "no company",
-        ),
+        (["users", "create", "x@example.org", "--role", "company", "--company", "9999"],
+         "no company"),
         (["users", "create", "curator@example.org", "--role", "curator"], "exists already"),
         (["users", "create", "not-an-email", "--role", "curator"], "not an email"),
     ]
@@ -83,9 +69,8 @@ def test_users_create_rejects_bad_input(runner, world):
         result = runner.invoke(args=args, input="a-long-enough-password\n")
         assert result.exit_code != 0, args
         assert message in result.output, (args, result.output)
-    short = runner.invoke(
-        args=["users", "create", "y@example.org", "--role", "curator"], input="short\n"
-    )
+    short = runner.invoke(args=["users", "create", "y@example.org", "--role", "curator"],
+                          input="short\n")
     assert short.exit_code != 0
     assert "at least 10 characters" in short.output
 

@@ -15,175 +15,65 @@ def _count(model) -> int:
 
 
 def _valid_need(world) -> dict:
-    return {
-        "city_id": world.cebu.id,
-        "title_en": "Septage treatment",
-        "description_en": "Septic tanks are desludged irregularly.",
-        "status": "draft",
-        "visibility": "internal",
-        "sectors": [world.water.id],
-    }
+    return {"city_id": world.cebu.id, "title_en": "Septage treatment",
+            "description_en": "Septic tanks are desludged irregularly.", "status": "draft",
+            "visibility": "internal", "sectors": [world.water.id]}
 
 
 def _valid_city() -> dict:
-    return {
-        "name_en": "Pune",
-        "country_code": "IN",
-        "region": "asia_pacific",
-        "relationship": "partner_city",
-    }
+    return {"name_en": "Pune", "country_code": "IN", "region": "asia_pacific",
+            "relationship": "partner_city"}
 
 
 def _valid_signup() -> dict:
-    return {
-        "name_ja": "磯子テック株式会社",
-        "size": "small",
-        "person_name": "Sato",
-        "email": "sato@example.org",
-        "password": "long-password-1",
-        "password_again": "long-password-1",
-    }
+    return {"name_ja": "磯子テック株式会社", "size": "small", "person_name": "Sato",
+            "email": "sato@example.org", "password": "long-password-1",
+            "password_again": "long-password-1"}
 
 
 FORM_CASES = [
     # (role, url, model, valid data factory, field overrides that must be refused, message)
-    (
-        "curator",
-        "/needs/new",
-        Need,
-        _valid_need,
-        {"title_en": "", "title_ja": ""},
-        "Give a title in English or Japanese.",
-    ),
+    ("curator", "/needs/new", Need, _valid_need, {"title_en": "", "title_ja": ""},
+     "Give a title in English or Japanese."),
     ("curator", "/needs/new", Need, _valid_need, {"description_en": LONG}, "Field cannot be"),
     ("curator", "/needs/new", Need, _valid_need, {"city_id": "abc"}, "Invalid Choice"),
     ("curator", "/needs/new", Need, _valid_need, {"status": "deleted"}, "Not a valid choice"),
-    ("curator", "/needs/new", Need, _valid_need, {"title_en": "tab\x07bell"}, "control characters"),
-    (
-        "curator",
-        "/cities/new",
-        PartnerCity,
-        lambda world: _valid_city(),
-        {"name_en": ""},
-        "This field is required.",
-    ),
-    (
-        "curator",
-        "/cities/new",
-        PartnerCity,
-        lambda world: _valid_city(),
-        {"population": "many"},
-        "Not a valid integer value.",
-    ),
-    (
-        "curator",
-        "/cities/new",
-        PartnerCity,
-        lambda world: _valid_city(),
-        {"latitude": "95"},
-        "Number must be between",
-    ),
-    (
-        "curator",
-        "/cities/new",
-        PartnerCity,
-        lambda world: _valid_city(),
-        {"relationship_date": "31/02/2020"},
-        "Not a valid date value.",
-    ),
-    (
-        "curator",
-        "/sectors/new",
-        Sector,
-        lambda world: {"name_en": "Tourism", "name_ja": "観光"},
-        {"slug": "Bad Slug!"},
-        "Use lower-case letters",
-    ),
-    (
-        "curator",
-        "/sectors/new",
-        Sector,
-        lambda world: {"name_en": "Tourism", "name_ja": "観光"},
-        {"name_ja": ""},
-        "This field is required.",
-    ),
-    (
-        None,
-        "/signup",
-        Company,
-        lambda world: _valid_signup(),
-        {"name_ja": "", "name_en": ""},
-        "Give the company name",
-    ),
-    (
-        None,
-        "/signup",
-        Company,
-        lambda world: _valid_signup(),
-        {"email": "not-an-email"},
-        "Invalid email address.",
-    ),
-    (
-        None,
-        "/signup",
-        Company,
-        lambda world: _valid_signup(),
-        {"password_again": "different"},
-        "The passwords differ.",
-    ),
-    (
-        None,
-        "/signup",
-        Company,
-        lambda world: _valid_signup(),
-        {"password": "short", "password_again": "short"},
-        "at least 10",
-    ),
-    (
-        None,
-        "/signup",
-        Company,
-        lambda world: _valid_signup(),
-        {"website": "javascript:alert(1)"},
-        "Invalid URL.",
-    ),
-    (
-        None,
-        "/signup",
-        Company,
-        lambda world: _valid_signup(),
-        {"overseas_countries": "XX"},
-        "not a valid choice",
-    ),
-    (
-        "member_a",
-        "/companies/{company_a}/technologies/new",
-        Technology,
-        lambda world: {"title_ja": "汚泥脱水機", "description_ja": "スクリュープレス式"},
-        {"description_ja": "", "description_en": ""},
-        "Describe the technology",
-    ),
-    (
-        "member_a",
-        "/companies/{company_a}/technologies/new",
-        Technology,
-        lambda world: {"title_ja": "汚泥脱水機", "description_ja": "スクリュープレス式"},
-        {"sectors": "999"},
-        "not a valid choice",
-    ),
-    (
-        "admin",
-        "/admin/users/new",
-        User,
-        lambda world: {
-            "email": "new@example.org",
-            "role": "curator",
-            "company_id": "0",
-            "city_id": "0",
-        },
-        {"role": "company"},
-        "Choose the member's company.",
-    ),
+    ("curator", "/needs/new", Need, _valid_need, {"title_en": "tab\x07bell"},
+     "control characters"),
+    ("curator", "/cities/new", PartnerCity, lambda world: _valid_city(), {"name_en": ""},
+     "This field is required."),
+    ("curator", "/cities/new", PartnerCity, lambda world: _valid_city(),
+     {"population": "many"}, "Not a valid integer value."),
+    ("curator", "/cities/new", PartnerCity, lambda world: _valid_city(), {"latitude": "95"},
+     "Number must be between"),
+    ("curator", "/cities/new", PartnerCity, lambda world: _valid_city(),
+     {"relationship_date": "31/02/2020"}, "Not a valid date value."),
+    ("curator", "/sectors/new", Sector, lambda world: {"name_en": "Tourism", "name_ja": "観光"},
+     {"slug": "Bad Slug!"}, "Use lower-case letters"),
+    ("curator", "/sectors/new", Sector, lambda world: {"name_en": "Tourism", "name_ja": "観光"},
+     {"name_ja": ""}, "This field is required."),
+    (None, "/signup", Company, lambda world: _valid_signup(), {"name_ja": "", "name_en": ""},
+     "Give the company name"),
+    (None, "/signup", Company, lambda world: _valid_signup(), {"email": "not-an-email"},
+     "Invalid email address."),
+    (None, "/signup", Company, lambda world: _valid_signup(), {"password_again": "different"},
+     "The passwords differ."),
+    (None, "/signup", Company, lambda world: _valid_signup(),
+     {"password": "short", "password_again": "short"}, "at least 10"),
+    (None, "/signup", Company, lambda world: _valid_signup(), {"website": "javascript:alert(1)"},
+     "Invalid URL."),
+    (None, "/signup", Company, lambda world: _valid_signup(), {"overseas_countries": "XX"},
+     "not a valid choice"),
+    ("member_a", "/companies/{company_a}/technologies/new", Technology,
+     lambda world: {"title_ja": "汚泥脱水機", "description_ja": "スクリュープレス式"},
+     {"description_ja": "", "description_en": ""}, "Describe the technology"),
+    ("member_a", "/companies/{company_a}/technologies/new", Technology,
+     lambda world: {"title_ja": "汚泥脱水機", "description_ja": "スクリュープレス式"},
+     {"sectors": "999"}, "not a valid choice"),
+    ("admin", "/admin/users/new", User,
+     lambda world: {"email": "new@example.org", "role": "curator", "company_id": "0",
+                    "city_id": "0"},
+     {"role": "company"}, "Choose the member's company."),
 ]
 
 
@@ -207,13 +97,8 @@ def test_bad_input_is_refused_and_nothing_written(client, auth, world, case):
 
 def test_html_is_stored_as_text_and_escaped_everywhere(client, login_as, world):
     login_as("curator")
-    data = {
-        **_valid_need(world),
-        "title_en": SCRIPT,
-        "description_en": f"<b>{SCRIPT}</b>",
-        "status": "published",
-        "visibility": "public",
-    }
+    data = {**_valid_need(world), "title_en": SCRIPT, "description_en": f"<b>{SCRIPT}</b>",
+            "status": "published", "visibility": "public"}
     response = client.post("/needs/new", data=data)
     assert response.status_code == 302
     need = db.session.scalar(sa.select(Need).where(Need.title_en == SCRIPT))
@@ -225,31 +110,17 @@ def test_html_is_stored_as_text_and_escaped_everywhere(client, login_as, world):
 
 def test_non_latin_text_is_accepted(client, login_as, world):
     login_as("curator")
-    data = {
-        **_valid_need(world),
-        "title_en": "",
-        "title_ja": "浄化槽汚泥の処理 — ត្រូវការ",
-        "description_en": "",
-        "description_ja": "セブ市のし尿処理。น้ำเสีย",
-    }
+    data = {**_valid_need(world), "title_en": "", "title_ja": "浄化槽汚泥の処理 — ត្រូវការ",
+            "description_en": "", "description_ja": "セブ市のし尿処理。น้ำเสีย"}
     assert client.post("/needs/new", data=data).status_code == 302
     need = db.session.scalar(sa.select(Need).where(Need.title_ja.like("浄化槽%")))
     assert "ត្រូវការ" in client.get(f"/needs/{need.id}").get_data(as_text=True)
 
 
 def test_query_parameters_never_cause_errors(client, world):
-    for query in (
-        "page=abc",
-        "page=-5",
-        "city=x",
-        "sector=%00",
-        "status=<x>",
-        "q=" + "%" * 50,
-        "q=%00",
-        "q=_",
-        "lang=fr",
-        "page=99999",
-    ):
+    for query in ("page=abc", "page=-5", "city=x", "sector=%00", "status=<x>", "q=" + "%" * 50,
+                  "q=%00",
+                  "q=_", "lang=fr", "page=99999"):
         assert client.get(f"/needs/?{query}").status_code in (200, 400), query
         assert client.get(f"/companies/?{query}").status_code in (200, 400), query
 

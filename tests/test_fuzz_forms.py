@@ -42,79 +42,28 @@ hostile_text = st.one_of(
 
 # (who, url, the table a success writes to, fields with hostile text, fixed valid fields)
 FORMS = [
-    (
-        "curator",
-        "/needs/new",
-        Need,
-        ["title_en", "title_ja", "description_en", "timeline"],
-        lambda w: {"city_id": w.cebu.id, "status": "draft", "visibility": "internal"},
-    ),
-    (
-        "curator",
-        "/cities/new",
-        PartnerCity,
-        ["name_en", "name_ja", "notes", "population"],
-        lambda w: {"country_code": "PH", "region": "asia_pacific", "relationship": "partner_city"},
-    ),
+    ("curator", "/needs/new", Need, ["title_en", "title_ja", "description_en", "timeline"],
+     lambda w: {"city_id": w.cebu.id, "status": "draft", "visibility": "internal"}),
+    ("curator", "/cities/new", PartnerCity, ["name_en", "name_ja", "notes", "population"],
+     lambda w: {"country_code": "PH", "region": "asia_pacific",
+                "relationship": "partner_city"}),
     ("curator", "/sectors/new", Sector, ["name_en", "name_ja", "slug"], lambda w: {}),
-    (
-        "curator",
-        "/glossary/new",
-        GlossaryConcept,
-        ["key", "label_en", "label_ja", "forms_en", "forms_ja"],
-        lambda w: {},
-    ),
-    (
-        "curator",
-        "/missions/new",
-        Mission,
-        ["title", "notes", "slots", "start_date"],
-        lambda w: {"city_id": w.cebu.id},
-    ),
-    (
-        "curator",
-        "/outcomes/new",
-        Outcome,
-        ["reason", "notes", "amount_jpy", "occurred_on"],
-        lambda w: {
-            "company_id": w.company_a.id,
-            "need_id": w.public_need.id,
-            "mission_id": "0",
-            "kind": "dropped",
-        },
-    ),
-    (
-        "member_a",
-        "/companies/{company_a}/technologies/new",
-        Technology,
-        ["title_ja", "title_en", "description_ja", "track_record"],
-        lambda w: {},
-    ),
-    (
-        "member_a",
-        "/account/searches",
-        SavedSearch,
-        ["name", "text"],
-        lambda w: {"target": "needs", "city_id": "0", "sector_id": "0"},
-    ),
-    (
-        None,
-        "/signup",
-        Company,
-        ["name_ja", "name_en", "website", "person_name", "email"],
-        lambda w: {
-            "size": "small",
-            "password": "long-password-1",
-            "password_again": "long-password-1",
-        },
-    ),
-    (
-        "admin",
-        "/admin/users/new",
-        User,
-        ["email", "name"],
-        lambda w: {"role": "curator", "company_id": "0", "city_id": "0"},
-    ),
+    ("curator", "/glossary/new", GlossaryConcept,
+     ["key", "label_en", "label_ja", "forms_en", "forms_ja"], lambda w: {}),
+    ("curator", "/missions/new", Mission, ["title", "notes", "slots", "start_date"],
+     lambda w: {"city_id": w.cebu.id}),
+    ("curator", "/outcomes/new", Outcome, ["reason", "notes", "amount_jpy", "occurred_on"],
+     lambda w: {"company_id": w.company_a.id, "need_id": w.public_need.id, "mission_id": "0",
+                "kind": "dropped"}),
+    ("member_a", "/companies/{company_a}/technologies/new", Technology,
+     ["title_ja", "title_en", "description_ja", "track_record"], lambda w: {}),
+    ("member_a", "/account/searches", SavedSearch, ["name", "text"],
+     lambda w: {"target": "needs", "city_id": "0", "sector_id": "0"}),
+    (None, "/signup", Company, ["name_ja", "name_en", "website", "person_name", "email"],
+     lambda w: {"size": "small", "password": "long-password-1",
+                "password_again": "long-password-1"}),
+    ("admin", "/admin/users/new", User, ["email", "name"],
+     lambda w: {"role": "curator", "company_id": "0", "city_id": "0"}),
     (None, "/login", User, ["email", "password"], lambda w: {}),
     (None, "/password/forgot", User, ["email"], lambda w: {}),
 ]
@@ -132,12 +81,9 @@ def test_hostile_input_on_every_form(app, world, form):
         client.post("/login", data={"email": world.user(role).email, "password": PASSWORD})
     url = url_template.format(company_a=world.company_a.id)
 
-    @settings(
-        max_examples=25,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    @settings(max_examples=25, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                     HealthCheck.too_slow])
     @given(values=st.fixed_dictionaries({field: hostile_text for field in fields}))
     def post_hostile(values):
         rows, history = _count(model), _count(HistoryEntry)

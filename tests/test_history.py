@@ -18,16 +18,10 @@ def _entries(record_type: str, record_id: int) -> list[HistoryEntry]:
 
 def _need_form(world, need, **overrides) -> dict:
     data = {
-        "city_id": need.city_id,
-        "title_en": need.title_en,
-        "title_ja": need.title_ja,
-        "description_en": need.description_en,
-        "description_ja": need.description_ja,
-        "status": need.status,
-        "visibility": need.visibility,
-        "timeline": need.timeline,
-        "sectors": [sector.id for sector in need.sectors],
-        "version": need.version,
+        "city_id": need.city_id, "title_en": need.title_en, "title_ja": need.title_ja,
+        "description_en": need.description_en, "description_ja": need.description_ja,
+        "status": need.status, "visibility": need.visibility, "timeline": need.timeline,
+        "sectors": [sector.id for sector in need.sectors], "version": need.version,
     }
     data.update(overrides)
     return data
@@ -137,12 +131,8 @@ def test_technology_edit_by_its_member_is_in_history(client, login_as, world):
     technology = world.technology_a
     response = client.post(
         f"/companies/{world.company_a.id}/technologies/{technology.id}/edit",
-        data={
-            "title_ja": "漏水探知サービス",
-            "description_ja": technology.description_ja,
-            "sectors": [world.water.id],
-            "version": technology.version,
-        },
+        data={"title_ja": "漏水探知サービス", "description_ja": technology.description_ja,
+              "sectors": [world.water.id], "version": technology.version},
     )
     assert response.status_code == 302
     entry = _entries("technologies", technology.id)[-1]

@@ -57,13 +57,9 @@ def members(world):
 
 
 def _publish_leak_need(client, world) -> Need:
-    need = Need(
-        city_id=world.cebu.id,
-        title_en="Leak detection for Mandaue",
-        description_en="Non-revenue water reduction with leak detection.",
-        status=NeedStatus.DRAFT,
-        visibility=Visibility.COMPANIES,
-    )
+    need = Need(city_id=world.cebu.id, title_en="Leak detection for Mandaue",
+                description_en="Non-revenue water reduction with leak detection.",
+                status=NeedStatus.DRAFT, visibility=Visibility.COMPANIES)
     db.session.add(need)
     db.session.commit()
     response = client.post(f"/needs/{need.id}/status", data={"status": "published"})
@@ -91,17 +87,14 @@ def test_publishing_a_need_alerts_the_fitting_company_in_its_language(
     assert outcome.company_id == members.company_a.id and outcome.kind == "information_provided"
 
 
-def test_at_most_one_digest_per_day_and_opt_out(app, client, login_as, members, mail, smtp_server):
+def test_at_most_one_digest_per_day_and_opt_out(app, client, login_as, members, mail,
+                                                 smtp_server):
     login_as("curator")
     _publish_leak_need(client, members)
     run_jobs(mail())
-    second = Need(
-        city_id=members.cebu.id,
-        title_en="Water meters and NRW audit",
-        description_en="District metered areas to cut non-revenue water.",
-        status=NeedStatus.DRAFT,
-        visibility=Visibility.PUBLIC,
-    )
+    second = Need(city_id=members.cebu.id, title_en="Water meters and NRW audit",
+                  description_en="District metered areas to cut non-revenue water.",
+                  status=NeedStatus.DRAFT, visibility=Visibility.PUBLIC)
     db.session.add(second)
     db.session.commit()
     client.post(f"/needs/{second.id}/status", data={"status": "published"})
@@ -115,13 +108,9 @@ def test_at_most_one_digest_per_day_and_opt_out(app, client, login_as, members, 
 
     members.member_a.alert_frequency = "never"
     db.session.commit()
-    third = Need(
-        city_id=members.cebu.id,
-        title_en="Leakage control training",
-        description_en="Leak detection and non-revenue water training.",
-        status=NeedStatus.DRAFT,
-        visibility=Visibility.PUBLIC,
-    )
+    third = Need(city_id=members.cebu.id, title_en="Leakage control training",
+                 description_en="Leak detection and non-revenue water training.",
+                 status=NeedStatus.DRAFT, visibility=Visibility.PUBLIC)
     db.session.add(third)
     db.session.commit()
     client.post(f"/needs/{third.id}/status", data={"status": "published"})
@@ -159,18 +148,13 @@ def test_password_reset_end_to_end(app, client, members, mail, smtp_server):
     [message] = smtp_server.messages
     assert message["To"] == members.member_b.email
     link = next(line for line in message.get_content().splitlines() if "/password/reset/" in line)
-    path = link[link.index("/password/reset/") :].strip()
+    path = link[link.index("/password/reset/"):].strip()
     assert client.get(path).status_code == 200
-    response = client.post(
-        path, data={"password": "a-new-password-1", "password_again": "a-new-password-1"}
-    )
+    response = client.post(path, data={"password": "a-new-password-1",
+                                       "password_again": "a-new-password-1"})
     assert response.status_code == 302
-    assert (
-        client.post(
-            "/login", data={"email": members.member_b.email, "password": "a-new-password-1"}
-        ).status_code
-        == 302
-    )
+    assert client.post("/login", data={"email": members.member_b.email,
+                                       "password": "a-new-password-1"}).status_code == 302
     client.post("/logout")
     reused = client.get(path)
     assert reused.status_code == 400 and "used already" in reused.get_data(as_text=True)
@@ -182,66 +166,47 @@ def test_reset_link_expires(app, client, members, mail, smtp_server):
     client.post("/password/forgot", data={"email": members.member_b.email})
     send_queued(mail())
     body = smtp_server.messages[-1].get_content()
-    path = body[body.index("/password/reset/") :].split()[0]
+    path = body[body.index("/password/reset/"):].split()[0]
     mail.advance(hours=3)
     expired = client.get(path)
     assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
 
 
 def test_sign_up_sends_a_confirmation_link(app, client, mail, smtp_server, world):
-    client.post(
-        "/signup",
-        data={
-            "name_en": "Confirm Co",
-            "size": "small",
-            "person_name": "Kato",
-            "email": "kato@example.org",
-            "password": "long-password-1",
-            "password_again": "long-password-1",
-        },
-        headers={"Accept-Language": "ja"},
-    )
+    client.post("/signup", data={
+        "name_en": "Confirm Co", "size": "small", "person_name": "Kato",
+        "email": "kato@example.org", "password": "long-password-1",
+        "password_again": "long-password-1"}, headers={"Accept-Language": "ja"})
     send_queued(mail())
     [message] = smtp_server.messages
     assert message["Content-Language"] == "ja"
     body = message.get_content()
-    path = body[body.index("/confirm/") :].split()[0]
+    path = body[body.index("/confirm/"):].split()[0]
     assert client.get(path).status_code == 302
     assert client.get(path).status_code == 400  # used
 
 
 def test_member_invites_a_colleague(app, client, login_as, members, mail, smtp_server):
     login_as("member_a")
-    response = client.post(
-        f"/companies/{members.company_a.id}/members",
-        data={"email": "colleague@example.org", "name": "Colleague"},
-    )
+    response = client.post(f"/companies/{members.company_a.id}/members",
+                           data={"email": "colleague@example.org", "name": "Colleague"})
     assert response.status_code == 302
     send_queued(mail())
     body = smtp_server.messages[-1].get_content()
-    path = body[body.index("/welcome/") :].split()[0]
+    path = body[body.index("/welcome/"):].split()[0]
     client.post("/logout")
     client.post(path, data={"password": "colleague-pass-1", "password_again": "colleague-pass-1"})
-    assert (
-        client.post(
-            "/login", data={"email": "colleague@example.org", "password": "colleague-pass-1"}
-        ).status_code
-        == 302
-    )
+    assert client.post("/login", data={"email": "colleague@example.org",
+                                       "password": "colleague-pass-1"}).status_code == 302
     assert client.get(f"/companies/{members.company_a.id}/edit").status_code == 200
     client.post("/logout")
     login_as("member_b")
-    assert (
-        client.post(
-            f"/companies/{members.company_a.id}/members", data={"email": "x@example.org"}
-        ).status_code
-        == 403
-    )
+    assert client.post(f"/companies/{members.company_a.id}/members",
+                       data={"email": "x@example.org"}).status_code == 403
 
 
-def test_mission_invitation_reaches_the_company_by_email(
-    app, client, login_as, members, mail, smtp_server
-):
+def test_mission_invitation_reaches_the_company_by_email(app, client, login_as, members, mail,
+                                                       smtp_server):
     from ypmatch.models import Mission
 
     login_as("curator")
@@ -265,10 +230,8 @@ def test_account_deletion_anonymises_but_keeps_company_history(app, client, memb
     db.session.expire_all()
     user = members.member_b
     assert user.email.endswith("@deleted.invalid") and user.name == "" and not user.active
-    assert (
-        client.post("/login", data={"email": "b@example.org", "password": PASSWORD}).status_code
-        == 401
-    )
+    assert client.post("/login", data={"email": "b@example.org",
+                                       "password": PASSWORD}).status_code == 401
     assert members.company_b.name_en == "Tsurumi Environment"
 
 
@@ -281,7 +244,8 @@ def test_stale_profiles_get_one_reminder_a_month(app, members, mail, smtp_server
     assert len(reminders) == 1
 
 
-def test_needs_past_their_end_date_close_and_curators_hear_of_it(app, members, mail, smtp_server):
+def test_needs_past_their_end_date_close_and_curators_hear_of_it(app, members, mail,
+                                                                 smtp_server):
     members.public_need.expires_on = (START - timedelta(days=1)).date()
     db.session.commit()
     report = run_jobs(mail())
@@ -293,24 +257,15 @@ def test_needs_past_their_end_date_close_and_curators_hear_of_it(app, members, m
 
 def test_saved_search_alerts_new_needs(app, client, members, mail, smtp_server):
     client.post("/login", data={"email": members.focal_point.email, "password": PASSWORD})
-    client.post(
-        "/account/searches",
-        data={"name": "Leaks", "target": "needs", "text": "Leak", "city_id": "0", "sector_id": "0"},
-    )
+    client.post("/account/searches", data={"name": "Leaks", "target": "needs", "text": "Leak",
+                                           "city_id": "0", "sector_id": "0"})
     mail.advance(minutes=5)
-    need = Need(
-        city_id=members.danang.id,
-        title_en="Leak survey in Hai Chau",
-        description_en="Survey.",
-        status=NeedStatus.PUBLISHED,
-        visibility=Visibility.PUBLIC,
-    )
+    need = Need(city_id=members.danang.id, title_en="Leak survey in Hai Chau",
+                description_en="Survey.", status=NeedStatus.PUBLISHED,
+                visibility=Visibility.PUBLIC)
     db.session.add(need)
     db.session.commit()
     mail.advance(minutes=5)
     run_jobs(mail())
-    assert any(
-        "Leak survey in Hai Chau" in m.get_content()
-        for m in smtp_server.messages
-        if m["To"] == members.focal_point.email
-    )
+    assert any("Leak survey in Hai Chau" in m.get_content() for m in smtp_server.messages
+               if m["To"] == members.focal_point.email)

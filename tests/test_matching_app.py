@@ -148,16 +148,9 @@ def test_archived_technology_leaves_the_matches(client, login_as, world):
 
 
 def test_glossary_search_finds_surface_forms_on_the_page_and_in_the_api(client, login_as, world):
-    db.session.add(
-        GlossaryConcept(
-            key="leachate",
-            label_en="leachate",
-            label_ja="浸出水",
-            forms_en=["landfill leachate"],
-            forms_ja=["浸出水"],
-            sectors=[world.waste],
-        )
-    )
+    db.session.add(GlossaryConcept(key="leachate", label_en="leachate", label_ja="浸出水",
+                                   forms_en=["landfill leachate"], forms_ja=["浸出水"],
+                                   sectors=[world.waste]))
     db.session.add(GlossaryConcept(key="septage", label_en="septage", label_ja="浄化槽汚泥"))
     db.session.commit()
     login_as("curator")

@@ -13,13 +13,8 @@ def test_large_index_refits_in_the_background(app, world):
     app.config["MATCHING_REFIT_INTERVAL_SECONDS"] = 0
     try:
         first = matching_index()
-        db.session.add(
-            Technology(
-                company_id=world.company_b.id,
-                title_en="Leachate treatment",
-                description_en="Landfill leachate treatment plants.",
-            )
-        )
+        db.session.add(Technology(company_id=world.company_b.id, title_en="Leachate treatment",
+                                  description_en="Landfill leachate treatment plants."))
         mark_matcher_inputs_changed()
         db.session.commit()
         served = matching_index()

@@ -30,20 +30,12 @@ def mission_world(world):
     """Three Cebu needs and five companies with fitting Japanese technologies."""
     needs = [
         world.public_need,
-        Need(
-            city_id=world.cebu.id,
-            title_en="Septage treatment plant",
-            description_en="Septage from septic tanks needs dewatering and treatment.",
-            status=NeedStatus.PUBLISHED,
-            visibility=Visibility.PUBLIC,
-        ),
-        Need(
-            city_id=world.cebu.id,
-            title_en="LED street lighting",
-            description_en="Replace sodium street lights with LED street lighting.",
-            status=NeedStatus.PUBLISHED,
-            visibility=Visibility.PUBLIC,
-        ),
+        Need(city_id=world.cebu.id, title_en="Septage treatment plant",
+             description_en="Septage from septic tanks needs dewatering and treatment.",
+             status=NeedStatus.PUBLISHED, visibility=Visibility.PUBLIC),
+        Need(city_id=world.cebu.id, title_en="LED street lighting",
+             description_en="Replace sodium street lights with LED street lighting.",
+             status=NeedStatus.PUBLISHED, visibility=Visibility.PUBLIC),
     ]
     db.session.add_all(needs[1:])
     companies = [
@@ -58,9 +50,8 @@ def mission_world(world):
         company = Company(name_ja=name, approval_status="approved")
         db.session.add(company)
         db.session.flush()
-        db.session.add(
-            Technology(company_id=company.id, title_ja=title, description_ja=description)
-        )
+        db.session.add(Technology(company_id=company.id, title_ja=title,
+                                  description_ja=description))
         rows.append(company)
     db.session.commit()
     world.mission_needs = needs
@@ -69,15 +60,9 @@ def mission_world(world):
 
 
 def _create_mission(client, world, slots=3, **extra):
-    data = {
-        "city_id": world.cebu.id,
-        "title": "Cebu survey",
-        "start_date": "2027-02-08",
-        "end_date": "2027-02-12",
-        "slots": str(slots),
-        "needs": [need.id for need in world.mission_needs],
-        **extra,
-    }
+    data = {"city_id": world.cebu.id, "title": "Cebu survey", "start_date": "2027-02-08",
+            "end_date": "2027-02-12", "slots": str(slots),
+            "needs": [need.id for need in world.mission_needs], **extra}
     response = client.post("/missions/new", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     return db.session.scalar(sa.select(Mission).order_by(Mission.id.desc()))
@@ -85,11 +70,8 @@ def _create_mission(client, world, slots=3, **extra):
 
 def _listed(mission) -> list[int]:
     db.session.expire_all()
-    return [
-        row.company_id
-        for row in mission.participants
-        if row.archived_at is None and not row.excluded
-    ]
+    return [row.company_id for row in mission.participants
+            if row.archived_at is None and not row.excluded]
 
 
 def test_shortlist_covers_every_need_and_curators_steer_it(client, login_as, mission_world):
@@ -106,11 +88,8 @@ def test_shortlist_covers_every_need_and_curators_steer_it(client, login_as, mis
     assert "LED" in page
 
     # Exclude one, pin another by hand: both survive a re-run.
-    row = db.session.scalar(
-        sa.select(MissionCompany).where(
-            MissionCompany.mission_id == mission.id, MissionCompany.company_id == listed[0]
-        )
-    )
+    row = db.session.scalar(sa.select(MissionCompany).where(
+        MissionCompany.mission_id == mission.id, MissionCompany.company_id == listed[0]))
     client.post(f"/missions/{mission.id}/participants/{row.id}/exclude")
     client.post(f"/missions/{mission.id}/participants", data={"company_id": bakery.id})
     client.post(f"/missions/{mission.id}/shortlist")
@@ -118,14 +97,9 @@ def test_shortlist_covers_every_need_and_curators_steer_it(client, login_as, mis
     assert listed[0] not in listed_again
     assert bakery.id in listed_again
     assert len(listed_again) == 3
-    actions = {
-        entry.action
-        for entry in db.session.scalars(
-            sa.select(HistoryEntry).where(
-                HistoryEntry.record_type == "missions", HistoryEntry.record_id == mission.id
-            )
-        )
-    }
+    actions = {entry.action for entry in db.session.scalars(
+        sa.select(HistoryEntry).where(HistoryEntry.record_type == "missions",
+                                      HistoryEntry.record_id == mission.id))}
     assert {"create", "shortlist", "update"} <= actions
     history = client.get(f"/missions/{mission.id}/history").get_data(as_text=True)
     assert "added" in history and "excluded=yes" in history
@@ -134,13 +108,9 @@ def test_shortlist_covers_every_need_and_curators_steer_it(client, login_as, mis
 def test_weak_needs_are_flagged(client, login_as, mission_world):
     world = mission_world
     login_as("curator")
-    weak = Need(
-        city_id=world.cebu.id,
-        title_en="Cable car feasibility",
-        description_en="Aerial ropeway to the mountain barangays.",
-        status=NeedStatus.PUBLISHED,
-        visibility=Visibility.PUBLIC,
-    )
+    weak = Need(city_id=world.cebu.id, title_en="Cable car feasibility",
+                description_en="Aerial ropeway to the mountain barangays.",
+                status=NeedStatus.PUBLISHED, visibility=Visibility.PUBLIC)
     db.session.add(weak)
     db.session.commit()
     world.mission_needs.append(weak)
@@ -155,9 +125,8 @@ def test_invitation_pipeline(app, client, login_as, mission_world):
     login_as("curator")
     mission = _create_mission(client, world, slots=3)
     client.post(f"/missions/{mission.id}/participants", data={"company_id": world.company_a.id})
-    row = db.session.scalar(
-        sa.select(MissionCompany).where(MissionCompany.company_id == world.company_a.id)
-    )
+    row = db.session.scalar(sa.select(MissionCompany).where(
+        MissionCompany.company_id == world.company_a.id))
     assert client.post(f"/missions/{mission.id}/participants/{row.id}/invite").status_code == 302
 
     member = app.test_client()
@@ -165,19 +134,16 @@ def test_invitation_pipeline(app, client, login_as, mission_world):
     assert "Cebu survey" in member.get("/missions/invitations").get_data(as_text=True)
     page = member.get(f"/missions/{mission.id}").get_data(as_text=True)
     assert "Your invitation" in page and "Re-run shortlist" not in page
-    response = member.post(
-        f"/missions/{mission.id}/respond", data={"decision": "accept", "note": "Two engineers"}
-    )
+    response = member.post(f"/missions/{mission.id}/respond",
+                           data={"decision": "accept", "note": "Two engineers"})
     assert response.status_code == 302
     db.session.expire_all()
     assert row.state == "accepted" and row.response_note == "Two engineers"
 
     other = app.test_client()
     other.post("/login", data={"email": world.member_b.email, "password": PASSWORD})
-    assert (
-        other.post(f"/missions/{mission.id}/respond", data={"decision": "decline"}).status_code
-        == 403
-    )
+    assert other.post(f"/missions/{mission.id}/respond",
+                      data={"decision": "decline"}).status_code == 403
     assert "Cebu survey" not in other.get("/missions/invitations").get_data(as_text=True)
 
     client.post(f"/missions/{mission.id}/participants/{row.id}/joined")
@@ -202,10 +168,8 @@ def test_role_rules_for_missions(client, login_as, mission_world):
     login_as("member_b")  # sees the planned mission, not its shortlist
     page = client.get(f"/missions/{mission.id}").get_data(as_text=True)
     assert "Interested in joining?" in page and "Re-run shortlist" not in page
-    assert (
-        client.post(f"/missions/{mission.id}/interest", data={"note": "We do leachate"}).status_code
-        == 302
-    )
+    assert client.post(f"/missions/{mission.id}/interest", data={"note": "We do leachate"}
+                       ).status_code == 302
     client.post("/logout")
     assert client.get(f"/missions/{mission.id}").status_code == 302
 
@@ -246,40 +210,18 @@ def test_outcomes_move_the_kpis(client, login_as, mission_world):
     before = client.get("/kpis").get_data(as_text=True)
     assert "0 / 100" in before.replace("\n", " ") or ">0</span> / 100" in before
     for kind in ("information_provided", "joint_survey", "contract_won"):
-        response = client.post(
-            "/outcomes/new",
-            data={
-                "company_id": world.company_a.id,
-                "need_id": world.public_need.id,
-                "mission_id": "0",
-                "kind": kind,
-                "occurred_on": date.today().isoformat(),
-                "amount_jpy": "1000000" if kind == "contract_won" else "",
-            },
-        )
+        response = client.post("/outcomes/new", data={
+            "company_id": world.company_a.id, "need_id": world.public_need.id, "mission_id": "0",
+            "kind": kind, "occurred_on": date.today().isoformat(),
+            "amount_jpy": "1000000" if kind == "contract_won" else ""})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    dropped = client.post(
-        "/outcomes/new",
-        data={
-            "company_id": world.company_a.id,
-            "need_id": world.public_need.id,
-            "mission_id": "0",
-            "kind": "dropped",
-            "occurred_on": date.today().isoformat(),
-        },
-    )
+    dropped = client.post("/outcomes/new", data={
+        "company_id": world.company_a.id, "need_id": world.public_need.id, "mission_id": "0",
+        "kind": "dropped", "occurred_on": date.today().isoformat()})
     assert dropped.status_code == 422  # a reason is required
-    amount_on_survey = client.post(
-        "/outcomes/new",
-        data={
-            "company_id": world.company_a.id,
-            "need_id": world.public_need.id,
-            "mission_id": "0",
-            "kind": "joint_survey",
-            "occurred_on": date.today().isoformat(),
-            "amount_jpy": "5",
-        },
-    )
+    amount_on_survey = client.post("/outcomes/new", data={
+        "company_id": world.company_a.id, "need_id": world.public_need.id, "mission_id": "0",
+        "kind": "joint_survey", "occurred_on": date.today().isoformat(), "amount_jpy": "5"})
     assert amount_on_survey.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count(Outcome.id))) == 3
     page = client.get(f"/kpis?from={this_year - 1}").get_data(as_text=True)
@@ -289,19 +231,8 @@ def test_outcomes_move_the_kpis(client, login_as, mission_world):
 
 
 def test_cli_missions(runner, mission_world):
-    result = runner.invoke(
-        args=[
-            "missions",
-            "create",
-            "--city",
-            "Cebu",
-            "--title",
-            "CLI mission",
-            "--slots",
-            "2",
-            "--all-published",
-        ]
-    )
+    result = runner.invoke(args=["missions", "create", "--city", "Cebu", "--title", "CLI mission",
+                                 "--slots", "2", "--all-published"])
     assert result.exit_code == 0, result.output
     mission_id = int(result.output.strip())
     listing = runner.invoke(args=["missions", "list"])
@@ -312,19 +243,8 @@ def test_cli_missions(runner, mission_world):
     assert document["mission"] == mission_id
     assert 0 < len(document["companies"]) <= 2
     assert {"company_id", "name", "needs"} <= set(document["companies"][0])
-    bad = runner.invoke(
-        args=[
-            "missions",
-            "create",
-            "--city",
-            "Atlantis",
-            "--title",
-            "x",
-            "--slots",
-            "2",
-            "--all-published",
-        ]
-    )
+    bad = runner.invoke(args=["missions", "create", "--city", "Atlantis", "--title", "x",
+                              "--slots", "2", "--all-published"])
     assert bad.exit_code != 0 and "no partner city" in bad.output
     missing = runner.invoke(args=["missions", "shortlist", "999"])
     assert missing.exit_code != 0
@@ -332,7 +252,8 @@ def test_cli_missions(runner, mission_world):
 
 def test_member_of_pending_company_cannot_raise_hand(client, mission_world):
     world = mission_world
-    create_user("late@example.org", PASSWORD, "company", None, company_id=world.pending_company.id)
+    create_user("late@example.org", PASSWORD, "company", None,
+                company_id=world.pending_company.id)
     db.session.commit()
     mission = Mission(city_id=world.cebu.id, title="M", slots=2)
     db.session.add(mission)

@@ -13,22 +13,12 @@ def test_home_page_lists_public_needs(client, world):
 def test_pages_render_for_each_role(client, login_as, world):
     login_as("curator")
     for url in (
-        "/",
-        "/needs/",
-        "/companies/",
-        "/cities/",
-        "/sectors/",
-        "/companies/review",
-        f"/needs/{world.public_need.id}",
-        f"/cities/{world.cebu.id}",
+        "/", "/needs/", "/companies/", "/cities/", "/sectors/", "/companies/review",
+        f"/needs/{world.public_need.id}", f"/cities/{world.cebu.id}",
         f"/companies/{world.company_a.id}",
         f"/companies/{world.company_a.id}/technologies/{world.technology_a.id}",
-        f"/needs/{world.public_need.id}/edit",
-        f"/needs/{world.public_need.id}/history",
-        "/needs/new",
-        "/cities/new",
-        f"/cities/{world.cebu.id}/edit",
-        "/account",
+        f"/needs/{world.public_need.id}/edit", f"/needs/{world.public_need.id}/history",
+        "/needs/new", "/cities/new", f"/cities/{world.cebu.id}/edit", "/account",
     ):
         response = client.get(url)
         assert response.status_code == 200, url

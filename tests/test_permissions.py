@@ -44,16 +44,8 @@ def _ids(world) -> dict[str, int]:
     return {
         name: getattr(world, name).id
         for name in (
-            "public_need",
-            "members_need",
-            "internal_need",
-            "draft_need",
-            "cebu",
-            "water",
-            "company_a",
-            "company_b",
-            "pending_company",
-            "technology_a",
+            "public_need", "members_need", "internal_need", "draft_need", "cebu", "water",
+            "company_a", "company_b", "pending_company", "technology_a",
         )
     }
 
@@ -78,13 +70,9 @@ POST_MATRIX = {
     "/cities/{cebu}/archive": ({}, (LOGIN, 403, 403, 403, 302, 302)),
     "/companies/{company_a}/archive": ({}, (LOGIN, 403, 403, 403, 302, 302)),
     "/companies/{company_a}/technologies/{technology_a}/archive": (
-        {},
-        (LOGIN, 302, 403, 403, 302, 302),
-    ),
+        {}, (LOGIN, 302, 403, 403, 302, 302)),
     "/companies/{pending_company}/review": (
-        {"decision": "approve", "reason": ""},
-        (LOGIN, 403, 403, 403, 302, 302),
-    ),
+        {"decision": "approve", "reason": ""}, (LOGIN, 403, 403, 403, 302, 302)),
 }
 
 
@@ -134,25 +122,15 @@ def test_focal_point_cannot_create_needs_for_another_city(client, login_as, worl
     login_as("city")
     response = client.post(
         "/needs/new",
-        data={
-            "city_id": world.danang.id,
-            "title_en": "Bus lanes",
-            "description_en": "BRT",
-            "status": "published",
-            "visibility": "public",
-        },
+        data={"city_id": world.danang.id, "title_en": "Bus lanes", "description_en": "BRT",
+              "status": "published", "visibility": "public"},
     )
     # Only their own city is offered; another city is not a valid choice.
     assert response.status_code == 422
     response = client.post(
         "/needs/new",
-        data={
-            "city_id": world.cebu.id,
-            "title_en": "Bus lanes",
-            "description_en": "BRT",
-            "status": "published",
-            "visibility": "public",
-        },
+        data={"city_id": world.cebu.id, "title_en": "Bus lanes", "description_en": "BRT",
+              "status": "published", "visibility": "public"},
     )
     assert response.status_code == 302
     from ypmatch.models import Need
