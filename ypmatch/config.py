@@ -71,5 +71,10 @@ def load_config(instance_path: Path) -> dict:
         "MATCHING_SYNC_REFIT_MAX_DOCS": int(_env("MATCHING_SYNC_REFIT_MAX_DOCS", "3000")),
         # ... and at most this often per process, so a burst of edits costs one refit.
         "MATCHING_REFIT_INTERVAL_SECONDS": float(_env("MATCHING_REFIT_INTERVAL_SECONDS", "15")),
+        # "hybrid" (words and sentence embeddings), "lexical" or "semantic".
+        "MATCHING_SIGNALS": _env("MATCHING_SIGNALS", "hybrid"),
+        # More texts than this without embeddings (an encoder upgrade, a bulk import) are
+        # encoded in the background while matching runs on words alone.
+        "MATCHING_SYNC_ENCODE_MAX_TEXTS": int(_env("MATCHING_SYNC_ENCODE_MAX_TEXTS", "300")),
         "KPI_FIRST_YEAR": int(_env("KPI_FIRST_YEAR", "0")) or None,
     }

@@ -23,6 +23,7 @@ def register_commands(app: Flask) -> None:
     from ypmatch.cli.glossary import glossary_group
     from ypmatch.cli.imports import export_command, import_group
     from ypmatch.cli.mail import jobs_group, mail_group
+    from ypmatch.cli.matching import matching_group
     from ypmatch.cli.missions import missions_group
     from ypmatch.cli.users import users_group
 
@@ -31,6 +32,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(glossary_group)
     app.cli.add_command(eval_command)
     app.cli.add_command(missions_group)
+    app.cli.add_command(matching_group)
     app.cli.add_command(import_group)
     app.cli.add_command(export_command)
     app.cli.add_command(mail_group)

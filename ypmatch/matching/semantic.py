@@ -99,6 +99,9 @@ class CachedEncoder:
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
     ) -> np.ndarray:
         keys = [content_hash(text) for text in texts]
+        load = getattr(self.store, "load", None)  # a shared store may hold others' vectors
+        if load is not None:
+            load([key for key in keys if key not in self.store])
         missing = list(
             {
                 key: text for key, text in zip(keys, texts, strict=True) if key not in self.store

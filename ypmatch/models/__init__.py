@@ -5,7 +5,12 @@ from ypmatch.models.companies import ApprovalStatus, Company, CompanySize, Techn
 from ypmatch.models.companies import technology_sectors as technology_sectors_table
 from ypmatch.models.glossary import GlossaryConcept
 from ypmatch.models.history import HistoryEntry
-from ypmatch.models.matching import MatchDecision, MatchDecisionStatus, MatchingState
+from ypmatch.models.matching import (
+    MatchDecision,
+    MatchDecisionStatus,
+    MatchingState,
+    TextEmbedding,
+)
 from ypmatch.models.messages import (
     AlertFrequency,
     ApiToken,
@@ -44,6 +49,7 @@ __all__ = [
     "MatchDecision",
     "MatchDecisionStatus",
     "MatchingState",
+    "TextEmbedding",
     "Mission",
     "MissionCompany",
     "MissionStatus",

@@ -44,3 +44,18 @@ class MatchingState(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     content_version: Mapped[int] = mapped_column(default=0)
     changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class TextEmbedding(db.Model):
+    """A sentence embedding of one text, kept so that a process start loads it instead of
+    encoding again. Keyed by the text's SHA-256 and the encoder version: an edited text gets
+    a new row, and an encoder upgrade is re-encoded by ``ypmatch matching rebuild``."""
+
+    __tablename__ = "text_embeddings"
+    __table_args__ = (sa.UniqueConstraint("encoder_version", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    encoder_version: Mapped[str] = mapped_column(sa.String(60))
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    vector: Mapped[bytes] = mapped_column(sa.LargeBinary)  # float32, little-endian
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

