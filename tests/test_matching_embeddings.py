@@ -13,15 +13,22 @@ def _stored() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(TextEmbedding))
 
 
+def _fresh_process(app) -> None:
+    """Forget this process's embeddings and index, as a newly started worker would."""
+    app.extensions.pop(EXTENSION_KEY, None)
+    if CACHE_KEY in app.extensions:
+        app.extensions[CACHE_KEY].clear()
+
+
 def test_embeddings_are_stored_and_loaded_instead_of_encoded(app, world):
+    _fresh_process(app)
     index = matching_index()
     assert index.matcher.semantic_ is not None and not index.semantic_pending
     stored = _stored()
     assert stored >= len(index.matcher.need_ids_) + len(index.matcher.tech_ids_)
 
     # A new process: the vectors come from the database, nothing is encoded.
-    app.extensions.pop(EXTENSION_KEY)
-    app.extensions[CACHE_KEY].clear()
+    _fresh_process(app)
     matching_index()
     assert app_encoder().encoded_texts == 0
     assert _stored() == stored

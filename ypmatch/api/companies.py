@@ -187,6 +187,7 @@ def company_matches(company_id: int):
                 "need": serializers.need_ref(needs[int(match.need_id)]),
                 "score": round(float(match.score), 4),
                 "technology": serializers.technology_ref(technologies[int(match.technology_id)]),
+                "band": match.band,
                 "reasons": [
                     serializers.reason(view)
                     for view in reason_views(match.reasons, index.glossary, locale)

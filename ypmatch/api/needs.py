@@ -266,6 +266,7 @@ def need_matches(need_id: int):
                 "company": serializers.named(match.company),
                 "score": round(float(match.score), 4),
                 "technology": serializers.technology_ref(match.technology),
+                "band": match.band,
                 "reasons": [serializers.reason(reason) for reason in match.reasons],
                 "decision": match.decision.status if match.decision else None,
             }

@@ -367,9 +367,11 @@ REASON = resource(
         "label": {"type": "string"},
         "kind": {
             "type": "string",
-            "description": "concept (a glossary concept), term (a shared word), sector or boost.",
+            "description": "concept (a glossary concept), sector (a shared sector), passage "
+            "(the need's sentence closest in meaning to the technology's, in detail) or boost.",
         },
         "share": {"type": "number", "minimum": 0},
+        "detail": {"type": "string"},
     }
 )
 NEED_REF = resource(
@@ -386,6 +388,7 @@ COMPANY_MATCH = resource(
         "company": NAMED_REF,
         "score": {"type": "number"},
         "technology": TECHNOLOGY_REF,
+        "band": {"type": "string", "enum": ["strong", "possible", "weak"]},
         "reasons": {"type": "array", "items": REASON},
         "decision": {"type": ["string", "null"], "enum": ["confirmed", "dismissed", None]},
     }
@@ -395,6 +398,7 @@ NEED_MATCH = resource(
         "need": NEED_REF,
         "score": {"type": "number"},
         "technology": TECHNOLOGY_REF,
+        "band": {"type": "string", "enum": ["strong", "possible", "weak"]},
         "reasons": {"type": "array", "items": REASON},
     }
 )

@@ -131,7 +131,12 @@ def company(record: Company) -> dict:
 
 
 def reason(view) -> dict:
-    return {"label": view.label, "kind": view.kind, "share": round(float(view.share), 4)}
+    return {
+        "label": view.label,
+        "kind": view.kind,
+        "share": round(float(view.share), 4),
+        "detail": view.detail,  # the technology's sentence, for a "passage"; else empty
+    }
 
 
 def participant(row: MissionCompany) -> dict:

@@ -469,7 +469,7 @@ class BilingualMatcher(BaseEstimator):
         found.sort(key=lambda r: (-r.share, r.kind, r.token))
         reasons = found[: self.n_reasons]
         for name, amount in parts.items():
-            if amount > 0:
+            if amount / total >= _MIN_REASON_SHARE:
                 reasons.append(Reason(name, "boost", amount / total))
         return tuple(reasons)
 

@@ -30,7 +30,7 @@ from ypmatch.models import (
 )
 from ypmatch.permissions import can_view_need
 from ypmatch.services.companies import company_members
-from ypmatch.services.matching import matching_index
+from ypmatch.services.matching import band_label, matching_index, reason_label
 from ypmatch.services.needs import NeedFilters, needs_query
 from ypmatch.services.notifications import recipient_locale, send_to_user
 from ypmatch.services.records import create_record, update_record
@@ -104,6 +104,7 @@ def _add_pending(
 class AlertLine:
     need: Need
     reason_labels: list[str]
+    band_label: str = ""
 
 
 def _due(user: User, now: datetime) -> bool:
@@ -126,7 +127,7 @@ def deliver_digests(now: datetime) -> int:
     by_user: dict[int, list[PendingAlert]] = defaultdict(list)
     for alert in pending:
         by_user[alert.user_id].append(alert)
-    glossary = matching_index().glossary
+    index = matching_index()
     queued = 0
     for user_id, alerts in by_user.items():
         user = db.session.get(User, user_id)
@@ -147,10 +148,12 @@ def deliver_digests(now: datetime) -> int:
             AlertLine(
                 need=db.session.get(Need, alert.need_id),
                 reason_labels=[
-                    glossary.label(token, locale) if kind == "concept" else token
+                    f"“{token}”" if kind == "passage" else
+                    reason_label(token, kind, locale, index.glossary)
                     for token, kind in alert.reasons[:4]
-                    if kind != "boost"
+                    if kind in ("concept", "sector", "passage")
                 ],
+                band_label=band_label(index.matcher.rules_.band(alert.score), locale),
             )
             for alert in visible
         ]

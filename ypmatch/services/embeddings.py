@@ -31,6 +31,7 @@ class DatabaseEmbeddings(MutableMapping):
         self.encoder_version = encoder_version
         self._vectors: dict[str, np.ndarray] = {}
         self._loaded = False
+        self._pending: list[dict] = []
         self._lock = threading.Lock()
 
     def load_all(self) -> int:
@@ -59,23 +60,31 @@ class DatabaseEmbeddings(MutableMapping):
                 self._vectors[content_hash] = np.frombuffer(vector, dtype="<f4")
 
     def save(self, keys: list[str], vectors: np.ndarray) -> None:
-        rows = [
+        """Queue new vectors and write what is queued, unless another writer holds the
+        database: then they stay queued for the next save (never wait on a lock)."""
+        self._pending.extend(
             {
                 "encoder_version": self.encoder_version,
                 "content_hash": key,
                 "vector": np.asarray(vector, dtype="<f4").tobytes(),
             }
             for key, vector in zip(keys, vectors, strict=True)
-        ]
+        )
         dialect = db.engine.dialect.name
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TextEmbedding)
-        statement = insert.values(rows).on_conflict_do_nothing()
         try:
             # Its own session and transaction, never the request's unit of work.
             with sa.orm.Session(db.engine) as session, session.begin():
-                session.execute(statement)
-        except sa.exc.OperationalError:  # e.g. a locked SQLite file: encoded again later
-            current_app.logger.warning("could not store %d embeddings", len(rows))
+                if dialect == "sqlite":
+                    session.execute(sa.text("PRAGMA busy_timeout=0"))
+                try:
+                    session.execute(insert.values(self._pending).on_conflict_do_nothing())
+                finally:
+                    if dialect == "sqlite":
+                        session.execute(sa.text("PRAGMA busy_timeout=5000"))
+            self._pending.clear()
+        except sa.exc.OperationalError:
+            current_app.logger.info("%d embeddings queued: database busy", len(self._pending))
 
     # MutableMapping --------------------------------------------------------------------------
     def __getitem__(self, key: str) -> np.ndarray:

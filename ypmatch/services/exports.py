@@ -48,6 +48,7 @@ def shortlist_table(mission: Mission, locale: str) -> tuple[list[str], list[list
         reasons = ", ".join(
             reason_label(r["token"], r["kind"], locale)
             for r in (coverage[0]["reasons"] if coverage else [])
+            if r["kind"] in ("concept", "sector")
         )
         rows.append(
             [

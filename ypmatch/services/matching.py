@@ -309,6 +309,19 @@ class ReasonView:
     label: str
     kind: str
     share: float
+    detail: str = ""  # for a "passage": the technology's sentence that meets the need's
+
+
+BAND_LABELS = {
+    "strong": ("strong fit", "有力"),
+    "possible": ("possible fit", "可能性あり"),
+    "weak": ("weak fit", "弱い"),
+}
+
+
+def band_label(band: str, locale: str) -> str:
+    english, japanese = BAND_LABELS.get(band, (band, band))
+    return japanese if locale == "ja" else english
 
 
 @dataclass
@@ -319,6 +332,7 @@ class CompanyMatchView:
     reasons: list[ReasonView]
     decision: MatchDecision | None = None
     other_technologies: list[tuple[Technology, float]] = field(default_factory=list)
+    band: str = "possible"
 
 
 @dataclass
@@ -327,6 +341,7 @@ class NeedMatchView:
     score: float
     technology: Technology
     reasons: list[ReasonView]
+    band: str = "possible"
 
 
 BOOST_LABELS = {
@@ -359,6 +374,7 @@ def reason_views(reasons: tuple[Reason, ...], glossary: Glossary, locale: str) -
             label=reason_label(reason.token, reason.kind, locale, glossary),
             kind=reason.kind,
             share=reason.share,
+            detail=reason.detail,
         )
         for reason in reasons
         if reason.share >= MIN_REASON_SHARE
@@ -456,6 +472,7 @@ def companies_for_need(
                 for tech_id, score in match.technology_scores[1:]
                 if int(tech_id) in technologies
             ],
+            band=match.band,
         )
         for match in matches
     ]
@@ -504,6 +521,7 @@ def needs_for_technologies(
                 score=m.score,
                 technology=technologies[technology_id],
                 reasons=reason_views(m.reasons, index.glossary, locale),
+                band=m.band,
             )
             for m in matches
             if m.score > 0

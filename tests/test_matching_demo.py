@@ -1,0 +1,53 @@
+"""On the demo data: bands, readable reasons, and no unrelated trade above the floor."""
+
+import re
+
+import sqlalchemy as sa
+
+from ypmatch.demo.seed import seed_demo
+from ypmatch.extensions import db
+from ypmatch.models import Company, Need, NeedStatus
+from ypmatch.services.matching import companies_for_need, matching_index
+
+# Trades whose texts share nothing with infrastructure. The demo's games studio, travel
+# agency, realty, dental clinic and beverage maker still reach "possible" on a few needs
+# through shared words (floods, land use, sterilisation, ports): a known gap, see
+# docs/matching.md.
+UNRELATED_TRADES = ("Bakery", "Wedding", "Apparel", "Printing", "Ramen", "Laundry", "Flower")
+GENERIC_WORDS = {"year", "meter", "t/day", "式", "市", "出る"}
+
+
+def test_unrelated_trades_stay_below_the_floor_and_reasons_read_well(app):
+    seed_demo()
+    unrelated = {
+        str(company.id)
+        for company in db.session.scalars(sa.select(Company))
+        if any(word in (company.name_en or "") for word in UNRELATED_TRADES)
+    }
+    assert len(unrelated) == len(UNRELATED_TRADES)
+    index = matching_index()
+    published = db.session.scalars(sa.select(Need).where(Need.status == NeedStatus.PUBLISHED))
+    bands = set()
+    for need in published:
+        matches = index.matcher.rank_companies_for_need(str(need.id), k=100)
+        assert not unrelated & {m.company_id for m in matches}, need.title_en
+        for view in companies_for_need(need, "en", k=10):
+            bands.add(view.band)
+            for reason in view.reasons:
+                assert reason.kind in ("concept", "sector", "passage", "boost")
+                assert reason.label not in GENERIC_WORDS
+                assert not re.fullmatch(r"[a-z]+(_[a-z]+)+", reason.label), reason.label  # a key
+                assert reason.share >= 0.03
+    assert bands == {"strong", "possible"}
+
+
+def test_need_page_shows_bands_quotes_and_the_end_of_the_list(app, client, auth):
+    seed_demo()
+    auth.login("curator@demo.ypmatch.example", "demo-curator-pass")
+    need = db.session.scalar(
+        sa.select(Need).where(Need.status == NeedStatus.PUBLISHED).order_by(Need.id)
+    )
+    page = client.get(f"/needs/{need.id}?k=100").get_data(as_text=True)
+    assert "band-strong" in page
+    assert "The technology says" in page
+    assert "No further fitting companies" in page
