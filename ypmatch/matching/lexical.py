@@ -248,8 +248,6 @@ def _shared(need_row, tech_row) -> tuple[np.ndarray, np.ndarray]:
     tech_columns, tech_weights = tech_row
     if len(need_columns) == 0 or len(tech_columns) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    order = np.argsort(need_columns, kind="stable")
-    need_columns, need_weights = need_columns[order], need_weights[order]
     position = np.minimum(np.searchsorted(need_columns, tech_columns), len(need_columns) - 1)
     hit = need_columns[position] == tech_columns
     return tech_columns[hit], need_weights[position[hit]] * tech_weights[hit]

@@ -459,8 +459,7 @@ class BilingualMatcher(BaseEstimator):
                 share = lexical_share * float(amount) / total
                 found.append(Reason(reason.token, reason.kind, share))
         if self.semantic_ is not None:
-            semantic = self._fuse(None, self.semantic_.score_need(need_ref)[:, tech : tech + 1])
-            share = (1.0 - lexical_share) * float(semantic[0, 0]) / total
+            share = (1.0 - lexical_share) * self.semantic_.score_pair(need_ref, tech) / total
             if share >= _MIN_REASON_SHARE:
                 reason = self.semantic_.reason(need_ref, tech)
                 if reason is not None:

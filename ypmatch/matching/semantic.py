@@ -201,6 +201,20 @@ class SemanticSignal:
         mean, deviation = self._moments(vector)
         return self._calibrate(vector @ self.techs_vectors.T, mean[:, None], deviation[:, None])
 
+    def score_pair(self, need: int | NeedDoc, tech: int) -> float:
+        """One need × one technology (what an explanation needs, without scoring them all)."""
+        if isinstance(need, NeedDoc):
+            vector = self.need_vector(need)[None, :]
+            mean, deviation = self._moments(vector)
+        else:
+            vector = self.needs_vectors[need][None, :]
+            mean, deviation = (
+                self.needs_mean[need : need + 1],
+                self.needs_deviation[need : need + 1],
+            )
+        cosine = vector @ self.techs_vectors[tech]
+        return float(self._calibrate(cosine, mean, deviation)[0])
+
     def score_technologies(self, first: int, last: int) -> np.ndarray:
         cosines = self.techs_vectors[first:last] @ self.needs_vectors.T
         return self._calibrate(cosines, self.needs_mean[None, :], self.needs_deviation[None, :])

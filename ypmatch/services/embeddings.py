@@ -17,7 +17,13 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ypmatch.extensions import db
-from ypmatch.matching.semantic import CachedEncoder, Encoder, Usem3Encoder, document_text
+from ypmatch.matching.semantic import (
+    CachedEncoder,
+    Encoder,
+    Usem3Encoder,
+    content_hash,
+    document_text,
+)
 from ypmatch.models import TextEmbedding
 
 EXTENSION_KEY = "ypmatch.embeddings"
@@ -30,34 +36,28 @@ class DatabaseEmbeddings(MutableMapping):
     def __init__(self, encoder_version: str):
         self.encoder_version = encoder_version
         self._vectors: dict[str, np.ndarray] = {}
-        self._loaded = False
         self._pending: list[dict] = []
         self._lock = threading.Lock()
 
     def load_all(self) -> int:
         with self._lock:
-            rows = db.session.execute(
-                sa.select(TextEmbedding.content_hash, TextEmbedding.vector).where(
-                    TextEmbedding.encoder_version == self.encoder_version
-                )
-            )
-            for content_hash, vector in rows:
-                self._vectors[content_hash] = np.frombuffer(vector, dtype="<f4")
-            self._loaded = True
+            self._keep(sa.true())
         return len(self._vectors)
 
     def load(self, keys: Iterable[str]) -> None:
         """Fetch the rows other processes wrote for these hashes, if any."""
         wanted = [key for key in keys if key not in self._vectors]
         for start in range(0, len(wanted), _LOAD_CHUNK):
-            rows = db.session.execute(
-                sa.select(TextEmbedding.content_hash, TextEmbedding.vector).where(
-                    TextEmbedding.encoder_version == self.encoder_version,
-                    TextEmbedding.content_hash.in_(wanted[start : start + _LOAD_CHUNK]),
-                )
+            self._keep(TextEmbedding.content_hash.in_(wanted[start : start + _LOAD_CHUNK]))
+
+    def _keep(self, condition) -> None:
+        rows = db.session.execute(
+            sa.select(TextEmbedding.content_hash, TextEmbedding.vector).where(
+                TextEmbedding.encoder_version == self.encoder_version, condition
             )
-            for content_hash, vector in rows:
-                self._vectors[content_hash] = np.frombuffer(vector, dtype="<f4")
+        )
+        for key, vector in rows:
+            self._vectors[key] = np.frombuffer(vector, dtype="<f4")
 
     def save(self, keys: list[str], vectors: np.ndarray) -> None:
         """Queue new vectors and write what is queued, unless another writer holds the
@@ -119,8 +119,6 @@ def app_encoder() -> CachedEncoder:
 
 
 def missing_texts(texts: Iterable[str], encoder: CachedEncoder) -> list[str]:
-    from ypmatch.matching.semantic import content_hash
-
     store = encoder.store
     keys = {content_hash(text): text for text in texts}
     store.load(list(keys))
