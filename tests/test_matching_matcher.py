@@ -195,7 +195,7 @@ def test_signal_sets():
 def test_semantic_reason_quotes_the_closest_sentences(matcher):
     reasons = matcher.explain_pair("N-septage", "B-1")
     passage = next(r for r in reasons if r.kind == "passage")
-    assert passage.token in NEEDS[1].title + NEEDS[1].description
+    assert passage.token in NEEDS[1].description  # descriptions are quoted, not titles
     assert passage.detail in TECHS[2].title + TECHS[2].description
 
 

@@ -134,6 +134,10 @@ def sentences(text: str) -> list[str]:
     return [part for part in parts if len(part) >= _MIN_SENTENCE_CHARS]
 
 
+def _quotable(doc: NeedDoc | TechnologyDoc) -> list[str]:
+    return sentences(doc.description) or sentences(doc.title)
+
+
 class SemanticSignal:
     """How far a technology stands out for a need among all technologies, in embedding space.
 
@@ -166,10 +170,7 @@ class SemanticSignal:
             (sample.T @ sample) / len(sample) if len(sample) else np.zeros((dimensions,) * 2)
         )
         self.needs_mean, self.needs_deviation = self._moments(self.needs_vectors)
-        self._texts = {
-            "need": [document_text(doc) for doc in needs],
-            "tech": [document_text(doc) for doc in techs],
-        }
+        self._needs, self._techs = needs, techs  # for quoting their sentences
         return self
 
     def need_vector(self, need: int | NeedDoc) -> np.ndarray:
@@ -221,10 +222,14 @@ class SemanticSignal:
 
     # explaining ---------------------------------------------------------------------------
     def closest_sentences(self, need: int | NeedDoc, tech: int) -> tuple[str, str] | None:
-        """The need sentence and the technology sentence that lie closest to each other."""
-        need_text = document_text(need) if isinstance(need, NeedDoc) else self._texts["need"][need]
-        need_sentences = sentences(need_text)
-        tech_sentences = sentences(self._texts["tech"][tech])
+        """The need sentence and the technology sentence that lie closest to each other.
+
+        Descriptions are quoted rather than titles (a title would be quoted on every match of
+        its need); a document without a description offers its title.
+        """
+        need_doc = need if isinstance(need, NeedDoc) else self._needs[need]
+        need_sentences = _quotable(need_doc)
+        tech_sentences = _quotable(self._techs[tech])
         if not need_sentences or not tech_sentences:
             return None
         vectors = self.encoder.encode([*need_sentences, *tech_sentences])
