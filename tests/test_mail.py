@@ -81,6 +81,8 @@ def test_publishing_a_need_alerts_the_fitting_company_in_its_language(
     assert "Leak detection for Mandaue" in body
     assert f"/needs/{need.id}" in body
     assert "無収水" in body  # the reason, in Japanese
+    assert "[有力]" in body or "[可能性あり]" in body  # the band, in Japanese
+    assert "water_supply" not in body  # never a sector key
     assert "件" in message["Subject"]  # Japanese subject
     # Counted as information provided to the company, for the KPI dashboard.
     outcome = db.session.scalar(sa.select(Outcome).where(Outcome.need_id == need.id))
@@ -269,3 +271,20 @@ def test_saved_search_alerts_new_needs(app, client, members, mail, smtp_server):
     run_jobs(mail())
     assert any("Leak survey in Hai Chau" in m.get_content() for m in smtp_server.messages
                if m["To"] == members.focal_point.email)
+
+
+def test_digest_lines_show_band_concepts_and_the_quoted_sentence(app, world):
+    from flask import render_template
+
+    from ypmatch.services.alerts import AlertLine
+
+    need = db.session.scalars(sa.select(Need)).first()
+    line = AlertLine(need, ["non-revenue water"], "strong fit", "Two thirds of our water is lost.")
+    with app.test_request_context():
+        body = render_template(
+            "email/alert_digest.txt", user=world.member_b, company=world.company_a,
+            alerts=[line], base_url="http://127.0.0.1:5000", locale="en",
+        )
+    assert f"{need.title_en} (" in body and "[strong fit]" in body
+    assert "Why it fits: non-revenue water\n" in body
+    assert "  The need says “Two thirds of our water is lost.”\n  http://" in body

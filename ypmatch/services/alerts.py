@@ -105,6 +105,7 @@ class AlertLine:
     need: Need
     reason_labels: list[str]
     band_label: str = ""
+    quote: str = ""  # the need's sentence closest in meaning to the company's technology
 
 
 def _due(user: User, now: datetime) -> bool:
@@ -148,12 +149,12 @@ def deliver_digests(now: datetime) -> int:
             AlertLine(
                 need=db.session.get(Need, alert.need_id),
                 reason_labels=[
-                    f"“{token}”" if kind == "passage" else
                     reason_label(token, kind, locale, index.glossary)
                     for token, kind in alert.reasons[:4]
-                    if kind in ("concept", "sector", "passage")
+                    if kind in ("concept", "sector")
                 ],
                 band_label=band_label(index.matcher.rules_.band(alert.score), locale),
+                quote=next((token for token, kind in alert.reasons if kind == "passage"), ""),
             )
             for alert in visible
         ]
