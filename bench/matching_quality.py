@@ -1,6 +1,12 @@
-"""Ranking quality of the matcher beside plain baselines, on a labelled dataset.
+"""Ranking quality of the matcher beside plain baselines, on labelled datasets.
 
-    .venv/bin/python bench/matching_quality.py [tests/data/yport_eval.json] [--k 10]
+    .venv/bin/python bench/matching_quality.py [DATASET ...] [--k 10]
+
+By default on the catalogue-vocabulary set and both halves of the lay-language set
+(tests/data/yport_eval.json, lay_eval-dev.json, lay_eval-heldout.json). The matcher runs with
+each set of signals (hybrid is what the app uses); "peer hybrid" is the pipeline any team could
+assemble (char n-gram TF-IDF + the same encoder, company rankings fused by reciprocal rank, as
+in ../shared/bench/peer_hybrid_pipeline.py).
 
 Every pipeline ranks companies for every need; a company scores its best technology (the
 matcher adds its small bonus for further relevant technologies). Columns: nDCG@k, recall@k,
@@ -24,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from ypmatch.matching import BilingualMatcher  # noqa: E402
 from ypmatch.matching.evaluation import Dataset, load_dataset, score_rankings  # noqa: E402
+from ypmatch.matching.semantic import CachedEncoder, Usem3Encoder  # noqa: E402
 
 
 def _texts(docs) -> list[str]:
@@ -71,9 +78,13 @@ def bm25_baseline(dataset: Dataset, k: int) -> dict:
     return _rank_by_best_technology(dataset, scores, k)
 
 
+ENCODER = CachedEncoder(Usem3Encoder())  # each text encoded once for all pipelines
+
+
 def matcher_pipeline(**options):
     def run(dataset: Dataset, k: int) -> dict:
-        matcher = BilingualMatcher(**options).fit(dataset.needs, dataset.technologies)
+        matcher = BilingualMatcher(encoder=ENCODER, **options)
+        matcher.fit(dataset.needs, dataset.technologies)
         return {
             need: [m.company_id for m in matches]
             for need, matches in matcher.rank_all_needs(k=k, explain=False)
@@ -82,29 +93,73 @@ def matcher_pipeline(**options):
     return run
 
 
+def _company_ranks(dataset: Dataset, scores: np.ndarray) -> np.ndarray:
+    """Rank (0 = best) of every company for each need, a company taking its best technology."""
+    companies = sorted(dataset.company_ids)
+    column = {company: i for i, company in enumerate(companies)}
+    best = np.full((scores.shape[0], len(companies)), -np.inf)
+    for tech, doc in enumerate(dataset.technologies):
+        company = column[doc.company_id]
+        np.maximum(best[:, company], scores[:, tech], out=best[:, company])
+    order = np.argsort(-best, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    ranks[np.arange(order.shape[0])[:, None], order] = np.arange(len(companies))[None, :]
+    return ranks
+
+
+def peer_hybrid(dataset: Dataset, k: int) -> dict:
+    needs, techs = _texts(dataset.needs), _texts(dataset.technologies)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True)
+    matrix = vectorizer.fit_transform(needs + techs)
+    lexical = (matrix[: len(needs)] @ matrix[len(needs) :].T).toarray()
+    vectors = ENCODER.encode(needs + techs)
+    semantic = vectors[: len(needs)] @ vectors[len(needs) :].T
+    fused = 1.0 / (60 + _company_ranks(dataset, lexical))
+    fused += 1.0 / (60 + _company_ranks(dataset, semantic))
+    companies = sorted(dataset.company_ids)
+    return {
+        need.id: [companies[i] for i in np.argsort(-fused[row], kind="stable")[:k]]
+        for row, need in enumerate(dataset.needs)
+    }
+
+
 PIPELINES = {
-    "ypmatch": matcher_pipeline(),
+    "ypmatch hybrid": matcher_pipeline(),
+    "ypmatch lexical": matcher_pipeline(signals="lexical"),
+    "ypmatch semantic": matcher_pipeline(signals="semantic"),
+    "peer hybrid": peer_hybrid,
     "TfidfVectorizer()": tfidf_baseline(),
     "char_wb (2,3)": tfidf_baseline(analyzer="char_wb", ngram_range=(2, 3)),
     "BM25 (bm25s)": bm25_baseline,
-    "ypmatch, no glossary": matcher_pipeline(use_glossary=False),
+    "ypmatch lexical, no glossary": matcher_pipeline(signals="lexical", use_glossary=False),
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", default=str(ROOT / "tests/data/yport_eval.json"))
+    parser.add_argument(
+        "datasets",
+        nargs="*",
+        default=[
+            str(ROOT / f"tests/data/{name}.json")
+            for name in ("yport_eval", "lay_eval-dev", "lay_eval-heldout")
+        ],
+    )
     parser.add_argument("--k", type=int, default=10)
     args = parser.parse_args()
-    dataset = load_dataset(args.dataset)
-    k = args.k
+    for path in args.datasets:
+        report(path, load_dataset(path), args.k)
+        print()
+
+
+def report(path: str, dataset: Dataset, k: int) -> None:
     cross = dataset.cross_language_pairs()
     print(
-        f"{args.dataset}: {len(dataset.needs)} needs, {len(dataset.company_ids)} companies, "
+        f"{path}: {len(dataset.needs)} needs, {len(dataset.company_ids)} companies, "
         f"{len(dataset.technologies)} technologies; cross-language pairs: "
         f"{sum(map(len, cross.values()))} over {len(cross)} needs"
     )
-    header = f"{'pipeline':24}{'nDCG@' + str(k):>10}{'recall@' + str(k):>11}"
+    header = f"{'pipeline':30}{'nDCG@' + str(k):>10}{'recall@' + str(k):>11}"
     header += f"{'MRR@' + str(k):>9}{'xlang R@' + str(k):>12}{'seconds':>9}"
     print(header)
     for name, run in PIPELINES.items():
@@ -113,7 +168,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
         cross_recall = metrics[f"cross_language_recall@{k}"]
         print(
-            f"{name:24}{metrics[f'ndcg@{k}']:>10.3f}{metrics[f'recall@{k}']:>11.3f}"
+            f"{name:30}{metrics[f'ndcg@{k}']:>10.3f}{metrics[f'recall@{k}']:>11.3f}"
             f"{metrics[f'mrr@{k}']:>9.3f}"
             f"{(cross_recall if cross_recall is not None else float('nan')):>12.3f}"
             f"{seconds:>9.2f}"
