@@ -164,3 +164,18 @@ def test_glossary_search_finds_surface_forms_on_the_page_and_in_the_api(client, 
     db.session.commit()
     found = client.get("/api/v1/glossary?q=浸出", headers={"Authorization": f"Bearer {plain}"})
     assert [item["key"] for item in found.get_json()["items"]] == ["leachate"]
+
+
+def test_glossary_search_matches_japanese_surface_forms(client, login_as, world):
+    db.session.add(GlossaryConcept(key="reverse_osmosis", label_en="reverse osmosis",
+                                   label_ja="RO膜処理", forms_en=["reverse osmosis"],
+                                   forms_ja=["逆浸透", "逆浸透膜"]))
+    db.session.commit()
+    login_as("curator")
+    page = client.get("/glossary/?q=逆浸透膜").get_data(as_text=True)
+    assert "reverse osmosis" in page
+    stored = db.session.execute(
+        sa.text("SELECT CAST(forms_ja AS TEXT) FROM glossary_concepts WHERE key = :key"),
+        {"key": "reverse_osmosis"},
+    ).scalar()
+    assert "逆浸透膜" in stored  # kept as written, not as \u escapes

@@ -39,3 +39,37 @@ def test_upgrade_with_data_in_the_tables(empty_database_url, tmp_path):
             count = connection.execute(sa.text("SELECT count(*) FROM users")).scalar_one()
         assert count == 1
         db.engine.dispose()
+
+
+@pytest.mark.no_db
+def test_glossary_forms_written_as_escapes_are_stored_as_written(empty_database_url, tmp_path):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    with app.app_context():
+        upgrade(revision="5e1b7c2a9d40")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO glossary_concepts (key, label_en, label_ja, forms_en, forms_ja, "
+                    "version, created_at, updated_at) VALUES ('ro', 'reverse osmosis', 'RO', "
+                    "'[\"RO\"]', '[\"\\u9006\\u6d78\\u900f\"]', 1, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade()
+
+        def stored() -> str:
+            with db.engine.connect() as connection:
+                return connection.execute(
+                    sa.text("SELECT CAST(forms_ja AS TEXT) FROM glossary_concepts")
+                ).scalar_one()
+
+        assert stored() == '["逆浸透"]'
+        downgrade(revision="5e1b7c2a9d40")
+        assert stored() == '["\\u9006\\u6d78\\u900f"]'
+        db.engine.dispose()

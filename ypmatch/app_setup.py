@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from ypmatch import PROJECT_ROOT
+from ypmatch.config import JSON_SERIALIZER
 from ypmatch.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -56,6 +57,10 @@ def register_extensions(app: Flask) -> None:
     from ypmatch import models  # noqa: F401  (registers the tables)
     from ypmatch.services.accounts import load_user_from_session
 
+    # Whatever engine options a deployment sets, JSON keeps Japanese searchable.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault(
+        "json_serializer", JSON_SERIALIZER
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -1,10 +1,15 @@
 """Configuration from environment variables; ``instance/config.py`` may override."""
 
+import functools
+import json
 import os
 import secrets
 from pathlib import Path
 
 ENV_PREFIX = "YPMATCH_"
+
+# JSON columns keep Japanese as written (not as \uXXXX escapes), so searching them finds it.
+JSON_SERIALIZER = functools.partial(json.dumps, ensure_ascii=False)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
