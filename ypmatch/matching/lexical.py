@@ -201,6 +201,10 @@ class LexicalSignal:
         """Cosines of one fitted (by row) or ad-hoc need × every technology (a 1 × n row)."""
         return (self._as_row(self.need_vector(need)) @ self.techs_T).toarray()
 
+    def score_text_against_needs(self, text: NeedDoc) -> np.ndarray:
+        """Cosines of an ad-hoc text × every fitted need."""
+        return (self._as_row(self.need_vector(text)) @ self.needs_T).toarray()[0]
+
     def score_technologies(self, first: int, last: int) -> np.ndarray:
         """Cosines of technologies ``first:last`` × every fitted need."""
         return (self.techs_matrix[first:last] @ self.needs_T).toarray()

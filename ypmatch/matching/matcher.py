@@ -249,6 +249,29 @@ class BilingualMatcher(BaseEstimator):
         scores = self._signal_scores("score_need", self._need_ref(need))[0]
         return dict(zip(self.tech_ids_, scores.tolist(), strict=True))
 
+    def needs_relevance(self, text: str) -> dict[str, float]:
+        """How well each fitted need answers a search ``text`` (the hybrid of both signals,
+        each standardised over the needs), for ordering keyword-search results."""
+        self._check_fitted()
+        query = NeedDoc("query", title=text)
+        lexical = semantic = None
+        if self.lexical_ is not None:
+            lexical = self.lexical_.score_text_against_needs(query)
+        if self.semantic_ is not None:
+            semantic = self.semantic_.score_text_against_needs(query)
+        return dict(zip(self.need_ids_, self._fuse(lexical, semantic).tolist(), strict=True))
+
+    def companies_relevance(self, text: str) -> dict[str, float]:
+        """Each company's score for a search ``text`` read as an ad-hoc need (weak ones too)."""
+        self._check_fitted()
+        matches = self.rank_companies_for_need(
+            NeedDoc("query", title=text),
+            k=len(self.company_ids_),
+            explain=False,
+            include_weak=True,
+        )
+        return {match.company_id: match.score for match in matches}
+
     # ranking companies for a need ---------------------------------------------------------
     def rank_companies_for_need(
         self,

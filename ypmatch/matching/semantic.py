@@ -216,6 +216,14 @@ class SemanticSignal:
         cosine = vector @ self.techs_vectors[tech]
         return float(self._calibrate(cosine, mean, deviation)[0])
 
+    def score_text_against_needs(self, text: NeedDoc) -> np.ndarray:
+        """An ad-hoc text × every fitted need, standardised over the needs."""
+        cosines = self.needs_vectors @ self.need_vector(text)
+        if len(cosines) < 2:
+            return np.clip(cosines, 0.0, 1.0)
+        deviation = max(float(cosines.std()), 1e-2)
+        return self._calibrate(cosines, float(cosines.mean()), deviation)
+
     def score_technologies(self, first: int, last: int) -> np.ndarray:
         cosines = self.techs_vectors[first:last] @ self.needs_vectors.T
         return self._calibrate(cosines, self.needs_mean[None, :], self.needs_deviation[None, :])

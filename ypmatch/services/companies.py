@@ -16,8 +16,8 @@ from ypmatch.models import (
     technology_sectors_table,
 )
 from ypmatch.services.accounts import create_user
-from ypmatch.services.needs import escape_like
 from ypmatch.services.records import create_record, update_record
+from ypmatch.services.search import company_relevance, relevance_order, text_condition
 
 
 @dataclass(frozen=True)
@@ -41,25 +41,34 @@ def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
         query = query.where(Company.approval_status == ApprovalStatus.APPROVED)
     elif filters.approval_status:
         query = query.where(Company.approval_status == filters.approval_status)
+    order = (Company.name_en, Company.name_ja, Company.id)
     if filters.text:
-        pattern = f"%{escape_like(filters.text.strip())}%"
         technology_match = sa.select(Technology.company_id).where(
-            sa.or_(
-                Technology.title_ja.ilike(pattern, escape="\\"),
-                Technology.title_en.ilike(pattern, escape="\\"),
-                Technology.description_ja.ilike(pattern, escape="\\"),
-                Technology.description_en.ilike(pattern, escape="\\"),
+            text_condition(
+                (
+                    Technology.title_ja,
+                    Technology.title_en,
+                    Technology.description_ja,
+                    Technology.description_en,
+                ),
+                filters.text,
             )
         )
         query = query.where(
             sa.or_(
-                Company.name_ja.ilike(pattern, escape="\\"),
-                Company.name_en.ilike(pattern, escape="\\"),
-                Company.description_ja.ilike(pattern, escape="\\"),
-                Company.description_en.ilike(pattern, escape="\\"),
+                text_condition(
+                    (
+                        Company.name_ja,
+                        Company.name_en,
+                        Company.description_ja,
+                        Company.description_en,
+                    ),
+                    filters.text,
+                ),
                 Company.id.in_(technology_match),
             )
         )
+        order = (relevance_order(Company.id, company_relevance(filters.text)), *order)
     if filters.sector_id:
         query = query.where(
             Company.id.in_(
@@ -82,7 +91,7 @@ def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
         query = query.where(Company.size == filters.size)
     if filters.yport_member is not None:
         query = query.where(Company.yport_member.is_(filters.yport_member))
-    return query.order_by(Company.name_en, Company.name_ja, Company.id)
+    return query.order_by(*order)
 
 
 def sign_up_company(

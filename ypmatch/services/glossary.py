@@ -6,7 +6,6 @@ from sqlalchemy.orm import selectinload
 from ypmatch.extensions import db
 from ypmatch.matching import Glossary
 from ypmatch.models import GlossaryConcept, Sector, User
-from ypmatch.services.needs import escape_like
 from ypmatch.services.records import archive_record, create_record, update_record
 
 
@@ -29,14 +28,18 @@ def concepts_query(text: str = "", sector_id: int | None = None, archived: bool 
         else GlossaryConcept.archived_at.is_(None)
     )
     if text:
-        pattern = f"%{escape_like(text)}%"
         query = query.where(
             sa.or_(
-                GlossaryConcept.key.ilike(pattern, escape="\\"),
-                GlossaryConcept.label_en.ilike(pattern, escape="\\"),
-                GlossaryConcept.label_ja.ilike(pattern, escape="\\"),
-                sa.cast(GlossaryConcept.forms_en, sa.String).ilike(pattern, escape="\\"),
-                sa.cast(GlossaryConcept.forms_ja, sa.String).ilike(pattern, escape="\\"),
+                *(
+                    column.icontains(text, autoescape=True)
+                    for column in (
+                        GlossaryConcept.key,
+                        GlossaryConcept.label_en,
+                        GlossaryConcept.label_ja,
+                        sa.cast(GlossaryConcept.forms_en, sa.String),
+                        sa.cast(GlossaryConcept.forms_ja, sa.String),
+                    )
+                )
             )
         )
     if sector_id:

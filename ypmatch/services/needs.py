@@ -9,6 +9,7 @@ from ypmatch import clock
 from ypmatch.models import Need, NeedStatus, Role, Sector, User, need_sectors_table
 from ypmatch.permissions import visible_needs_condition
 from ypmatch.services.records import create_record, update_record
+from ypmatch.services.search import need_relevance, relevance_order, text_condition
 
 STATUS_ACTIONS = {
     NeedStatus.PUBLISHED: "publish",
@@ -30,31 +31,16 @@ class NeedFilters:
     stale_before: datetime | None = None
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
     query = sa.select(Need).where(visible_needs_condition(viewer))
     query = query.where(
         Need.archived_at.is_not(None) if filters.archived else Need.archived_at.is_(None)
     )
+    order = (Need.updated_at.desc(), Need.id.desc())
     if filters.text:
-        pattern = f"%{escape_like(filters.text.strip())}%"
-        query = query.where(
-            sa.or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (
-                        Need.title_en,
-                        Need.title_ja,
-                        Need.description_en,
-                        Need.description_ja,
-                        Need.ref,
-                    )
-                )
-            )
-        )
+        columns = (Need.title_en, Need.title_ja, Need.description_en, Need.description_ja, Need.ref)
+        query = query.where(text_condition(columns, filters.text))
+        order = (relevance_order(Need.id, need_relevance(filters.text)), *order)
     if filters.city_id:
         query = query.where(Need.city_id == filters.city_id)
     if filters.sector_id:
@@ -73,7 +59,7 @@ def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
         query = query.where((Need.title_en != "") | (Need.description_en != ""))
     elif filters.language == "ja":
         query = query.where((Need.title_ja != "") | (Need.description_ja != ""))
-    return query.order_by(Need.updated_at.desc(), Need.id.desc())
+    return query.order_by(*order)
 
 
 def create_need(data: dict, actor: User | None, source: str = "web") -> Need:
