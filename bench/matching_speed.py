@@ -2,8 +2,16 @@
 
     .venv/bin/python bench/matching_speed.py                 # 1k, 10k and 100k technologies
     .venv/bin/python bench/matching_speed.py --sizes small   # 1k and 10k only (a few minutes)
+    .venv/bin/python bench/matching_speed.py --eval-process 1000x200   # whole processes
 
-Each size runs in its own process (so peak memory is that size's alone): both pipelines fit
+Three pipelines: the matcher on words alone ("ypmatch lexical"), the hybrid the app runs with
+its embeddings already stored ("ypmatch hybrid": vectors are looked up, as after a process
+start; stand-in vectors derived from each text's hash, since what is timed is scoring, not the
+encoder — encoding is timed on its own, per text), and char n-gram TF-IDF. "one need" ranks an
+ad-hoc need text (analysed, for the hybrid also encoded); "stored need" ranks a need already in
+the index by id, as the app's need page does.
+
+Each size runs in its own process (so peak memory is that size's alone): the pipelines fit
 the same corpus, rank one fresh need (warm: index built, text not yet analysed), rank every
 need (top 10 companies each), and refit after one technology is edited. Times are CPU time of
 the benchmarking thread (wall-clock is printed too: on a shared machine it depends on the
@@ -37,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ypmatch.matching import BilingualMatcher, Glossary, NeedDoc, TechnologyDoc  # noqa: E402
+from ypmatch.matching.semantic import CachedEncoder, Usem3Encoder  # noqa: E402
 
 SIZES = {
     "small": [(1_000, 200), (10_000, 2_000)],
@@ -186,17 +195,38 @@ def _timed(function):
     return result, cpu, seconds, memory.delta_mb
 
 
-class OurPipeline:
-    name = "ypmatch"
+class StoredVectors:
+    """Unit vectors derived from each text's hash: what a store of real embeddings hands back,
+    at the cost of a lookup (the encoder itself is timed apart, per text)."""
 
-    def __init__(self):
-        self.matcher = BilingualMatcher()
+    version = "stand-in"
+    dimensions = 512
+
+    def encode(self, texts):
+        vectors = (
+            np.stack(
+                [np.random.default_rng(abs(hash(text))).standard_normal(512) for text in texts]
+            ).astype(np.float32)
+            if texts
+            else np.zeros((0, 512), np.float32)
+        )
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+class OurPipeline:
+    def __init__(self, signals: str):
+        self.name = f"ypmatch {signals}"
+        self.encoder = CachedEncoder(StoredVectors())
+        self.matcher = BilingualMatcher(signals=signals, encoder=self.encoder)
 
     def fit(self, needs, techs):
         self.matcher.fit(needs, techs)
 
     def rank_one(self, need: NeedDoc):
         return self.matcher.rank_companies_for_need(need, k=10)
+
+    def rank_stored(self, need_id: str):
+        return self.matcher.rank_companies_for_need(need_id, k=10)
 
     def rank_all(self, budget: float):
         return sum(1 for _ in self.matcher.rank_all_needs(k=10)), None
@@ -226,6 +256,10 @@ class CharNgramPipeline:
     def rank_one(self, need: NeedDoc):
         return self._top(self.vectorizer.transform([f"{need.title}\n{need.description}"]))
 
+    def rank_stored(self, need_id: str):
+        row = int(need_id[1:])  # synthetic needs are N0, N1 … in order
+        return self._top(self.needs[row])
+
     def rank_all(self, budget: float):
         n = self.needs.shape[0]
         block = max(1, 48_000_000 // (8 * self.techs_T.shape[1]))
@@ -250,7 +284,7 @@ def run_size(n_techs: int, n_needs: int) -> dict:
     queries = [NeedDoc(f"Q{i}", *generator.text(japanese_share=0.15)) for i in range(30)]
     chars = sum(len(d.title) + len(d.description) for d in [*needs, *techs])
     report = {"technologies": n_techs, "needs": n_needs, "megachars": round(chars / 1e6, 1)}
-    for pipeline in (OurPipeline(), CharNgramPipeline()):
+    for pipeline in (OurPipeline("lexical"), OurPipeline("hybrid"), CharNgramPipeline()):
         row = {}
         _, row["fit_s"], row["fit_wall_s"], row["fit_mb"] = _timed(
             lambda p=pipeline: p.fit(needs, techs)
@@ -264,6 +298,12 @@ def run_size(n_techs: int, n_needs: int) -> dict:
             walls.append(time.perf_counter() - started)
         row["one_need_ms"] = statistics.median(times) * 1000
         row["one_need_wall_ms"] = statistics.median(walls) * 1000
+        stored = []
+        for need in needs[:30]:
+            started_cpu = time.thread_time()
+            pipeline.rank_stored(need.id)
+            stored.append(time.thread_time() - started_cpu)
+        row["stored_need_ms"] = statistics.median(stored) * 1000
         (done, estimate), cpu, seconds, row["rank_all_mb"] = _timed(
             lambda p=pipeline: p.rank_all(BASELINE_RANK_BUDGET_SECONDS)
         )
@@ -336,20 +376,29 @@ def char_ngram_eval(path: Path) -> None:
     print(json.dumps(score_rankings(dataset, rankings, 10)))
 
 
+PEER_HYBRID = ROOT.parent / "shared" / "bench" / "peer_hybrid_pipeline.py"
+
+
 def compare_eval_processes(n_companies: int = 10_000, n_needs: int = 2_000) -> dict:
+    """Whole processes on one synthetic dataset, each from a cold start (nothing cached):
+    `ypmatch eval --signals lexical` beside char n-grams, and `ypmatch eval` (hybrid) beside
+    the peer hybrid (char n-grams + the same encoder + rank fusion), which both encode every
+    text once."""
+    run_eval = (
+        "import sys; from ypmatch.cli.evaluate import eval_command; eval_command(sys.argv[1:])"
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "synthetic_eval.json"
         write_eval_dataset(path, n_companies, n_needs)
         commands = {
-            "ypmatch eval": [
-                sys.executable,
-                "-c",
-                "import sys; from ypmatch.cli.evaluate import eval_command; "
-                "eval_command(sys.argv[1:])",
-                str(path),
+            "ypmatch eval --signals lexical": [
+                sys.executable, "-c", run_eval, str(path), "--signals", "lexical"
             ],
             "char_wb(2,3) eval": [sys.executable, __file__, "--char-eval", str(path)],
-        }
+            "ypmatch eval (hybrid)": [sys.executable, "-c", run_eval, str(path)],
+        }  # fmt: skip
+        if PEER_HYBRID.exists():
+            commands["peer hybrid"] = [sys.executable, str(PEER_HYBRID), str(path)]
         seconds, cpu = {}, {}
         for name, command in commands.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -365,14 +414,18 @@ def compare_eval_processes(n_companies: int = 10_000, n_needs: int = 2_000) -> d
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu[name] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(f"\nwhole eval process, {n_companies:,} companies × {n_needs:,} needs:")
-    print(f"  {'':20} {'wall s':>8} {'CPU s':>8}")
+    print(f"  {'':32} {'wall s':>8} {'CPU s':>8}")
     for name in commands:
-        print(f"  {name:20} {seconds[name]:8.1f} {cpu[name]:8.1f}")
-    ours, theirs = "ypmatch eval", "char_wb(2,3) eval"
-    print(
-        f"  ratio {seconds[ours] / seconds[theirs]:.2f} wall-clock, "
-        f"{cpu[ours] / cpu[theirs]:.2f} CPU (CPU includes the analysis workers)"
-    )
+        print(f"  {name:32} {seconds[name]:8.1f} {cpu[name]:8.1f}")
+    for ours, theirs in (
+        ("ypmatch eval --signals lexical", "char_wb(2,3) eval"),
+        ("ypmatch eval (hybrid)", "peer hybrid"),
+    ):
+        if theirs in seconds:
+            print(
+                f"  {ours} / {theirs}: {seconds[ours] / seconds[theirs]:.2f} wall-clock, "
+                f"{cpu[ours] / cpu[theirs]:.2f} CPU"
+            )
     return seconds
 
 
@@ -380,6 +433,7 @@ def compare_eval_processes(n_companies: int = 10_000, n_needs: int = 2_000) -> d
 _COLUMNS = [
     ("fit_s", "fit s"),
     ("one_need_ms", "one need ms"),
+    ("stored_need_ms", "stored need ms"),
     ("rank_all_s", "rank all s"),
     ("refit_s", "refit s"),
     ("rank_all_mb", "rank-all +MB"),
@@ -388,30 +442,37 @@ _COLUMNS = [
 ]
 
 
+PIPELINE_NAMES = ("ypmatch lexical", "ypmatch hybrid", "char_wb(2,3)")
+
+
 def print_report(report: dict) -> None:
-    ours, base = report["ypmatch"], report["char_wb(2,3)"]
+    base = report["char_wb(2,3)"]
     print(
         f"\n{report['technologies']:,} technologies × {report['needs']:,} needs "
         f"({report['megachars']} M chars)"
     )
-    print(f"{'':14}" + "".join(f"{label:>14}" for _, label in _COLUMNS))
-    for name, row in (("ypmatch", ours), ("char_wb(2,3)", base)):
+    print(f"{'':16}" + "".join(f"{label:>15}" for _, label in _COLUMNS))
+    for name in PIPELINE_NAMES:
+        row = report[name]
         cells = []
         for key, _ in _COLUMNS:
             value = f"{row[key]:.3f}" if row[key] < 10 else f"{row[key]:.1f}"
             if key == "rank_all_s" and row.get("rank_all_extrapolated"):
                 value = "~" + value
-            cells.append(f"{value:>14}")
-        print(f"{name:14}" + "".join(cells))
-    # Ratios of near-zero memory growth say nothing, so they are left out.
-    ratios = "".join(
-        f"{ours[key] / base[key]:>14.2f}"
-        if base[key] and not (key.endswith("_mb") and base[key] < 5)
-        else f"{'-':>14}"
-        for key, _ in _COLUMNS
-    )
-    print(f"{'ratio':14}" + ratios)
-    for name, row in (("ypmatch", ours), ("char_wb(2,3)", base)):
+            cells.append(f"{value:>15}")
+        print(f"{name:16}" + "".join(cells))
+    for name in PIPELINE_NAMES[:2]:
+        ours = report[name]
+        # Ratios of near-zero memory growth say nothing, so they are left out.
+        ratios = "".join(
+            f"{ours[key] / base[key]:>15.2f}"
+            if base[key] and not (key.endswith("_mb") and base[key] < 5)
+            else f"{'-':>15}"
+            for key, _ in _COLUMNS
+        )
+        print(f"{'ratio ' + name.split()[1]:16}" + ratios)
+    for name in PIPELINE_NAMES:
+        row = report[name]
         print(
             f"  wall-clock, {name}: fit {row['fit_wall_s']:.2f} s, one need "
             f"{row['one_need_wall_ms']:.2f} ms, rank all {row['rank_all_wall_s']:.2f} s, "
@@ -419,8 +480,22 @@ def print_report(report: dict) -> None:
         )
     print(
         "(times are CPU seconds of the benchmarking thread, steady on a shared machine; "
-        "peak RSS of the char n-gram row includes the ypmatch run before it)"
+        "peak RSS is the process's, so later rows include the earlier runs)"
     )
+
+
+def encoder_speed() -> None:
+    """Milliseconds per text for the real encoder, at two lengths (one text per call)."""
+    encoder = Usem3Encoder()
+    generator = CorpusGenerator(Glossary.default(), seed=1)
+    encoder.encode(["warm-up"])
+    for label, words in (("~100 words", 100), ("~1,000 characters", 170)):
+        texts = [generator.english_text(words) for _ in range(20)]
+        started = time.perf_counter()
+        for text in texts:
+            encoder.encode([text])
+        each = (time.perf_counter() - started) / len(texts) * 1000
+        print(f"encoding one text of {label}: {each:.1f} ms ({len(texts[0])} characters)")
 
 
 def main() -> None:
@@ -449,6 +524,7 @@ def main() -> None:
         companies, needs = (int(n) for n in args.eval_process.split("x"))
         compare_eval_processes(companies, needs)
         return
+    encoder_speed()
     reports = []
     for n_techs, n_needs in SIZES[args.sizes]:
         # One process per size, so that each size's peak memory is its own.
