@@ -47,9 +47,11 @@ sys.path.insert(0, str(ROOT))
 from ypmatch.matching import BilingualMatcher, Glossary, NeedDoc, TechnologyDoc  # noqa: E402
 from ypmatch.matching.semantic import CachedEncoder, Usem3Encoder  # noqa: E402
 
+PIPELINE_NAMES = ("ypmatch lexical", "ypmatch hybrid", "char_wb(2,3)")
 SIZES = {
     "small": [(1_000, 200), (10_000, 2_000)],
     "all": [(1_000, 200), (10_000, 2_000), (100_000, 5_000)],
+    "large": [(100_000, 5_000)],
 }
 BASELINE_RANK_BUDGET_SECONDS = 120.0  # beyond this the baseline's rank-all time is extrapolated
 
@@ -277,14 +279,15 @@ def _fresh(text: str) -> str:
     return text.encode("utf-8").decode("utf-8")
 
 
-def run_size(n_techs: int, n_needs: int) -> dict:
+def run_size(n_techs: int, n_needs: int, names=PIPELINE_NAMES) -> dict:
     glossary = Glossary.default()
     generator = CorpusGenerator(glossary, seed=n_techs)
     needs, techs = generator.corpus(n_techs, n_needs)
     queries = [NeedDoc(f"Q{i}", *generator.text(japanese_share=0.15)) for i in range(30)]
     chars = sum(len(d.title) + len(d.description) for d in [*needs, *techs])
     report = {"technologies": n_techs, "needs": n_needs, "megachars": round(chars / 1e6, 1)}
-    for pipeline in (OurPipeline("lexical"), OurPipeline("hybrid"), CharNgramPipeline()):
+    pipelines = (OurPipeline("lexical"), OurPipeline("hybrid"), CharNgramPipeline())
+    for pipeline in (p for p in pipelines if p.name in names):
         row = {}
         _, row["fit_s"], row["fit_wall_s"], row["fit_mb"] = _timed(
             lambda p=pipeline: p.fit(needs, techs)
@@ -379,7 +382,9 @@ def char_ngram_eval(path: Path) -> None:
 PEER_HYBRID = ROOT.parent / "shared" / "bench" / "peer_hybrid_pipeline.py"
 
 
-def compare_eval_processes(n_companies: int = 10_000, n_needs: int = 2_000) -> dict:
+def compare_eval_processes(
+    n_companies: int = 10_000, n_needs: int = 2_000, signals: str = "both"
+) -> dict:
     """Whole processes on one synthetic dataset, each from a cold start (nothing cached):
     `ypmatch eval --signals lexical` beside char n-grams, and `ypmatch eval` (hybrid) beside
     the peer hybrid (char n-grams + the same encoder + rank fusion), which both encode every
@@ -390,15 +395,21 @@ def compare_eval_processes(n_companies: int = 10_000, n_needs: int = 2_000) -> d
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "synthetic_eval.json"
         write_eval_dataset(path, n_companies, n_needs)
-        commands = {
-            "ypmatch eval --signals lexical": [
-                sys.executable, "-c", run_eval, str(path), "--signals", "lexical"
-            ],
-            "char_wb(2,3) eval": [sys.executable, __file__, "--char-eval", str(path)],
-            "ypmatch eval (hybrid)": [sys.executable, "-c", run_eval, str(path)],
-        }  # fmt: skip
-        if PEER_HYBRID.exists():
-            commands["peer hybrid"] = [sys.executable, str(PEER_HYBRID), str(path)]
+        commands = {}
+        if signals in ("lexical", "both"):
+            commands["ypmatch eval --signals lexical"] = [
+                sys.executable,
+                "-c",
+                run_eval,
+                str(path),
+                "--signals",
+                "lexical",
+            ]
+            commands["char_wb(2,3) eval"] = [sys.executable, __file__, "--char-eval", str(path)]
+        if signals in ("hybrid", "both"):
+            commands["ypmatch eval (hybrid)"] = [sys.executable, "-c", run_eval, str(path)]
+            if PEER_HYBRID.exists():
+                commands["peer hybrid"] = [sys.executable, str(PEER_HYBRID), str(path)]  # fmt: skip
         seconds, cpu = {}, {}
         for name, command in commands.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -442,17 +453,15 @@ _COLUMNS = [
 ]
 
 
-PIPELINE_NAMES = ("ypmatch lexical", "ypmatch hybrid", "char_wb(2,3)")
-
-
 def print_report(report: dict) -> None:
-    base = report["char_wb(2,3)"]
+    base = report.get("char_wb(2,3)")
     print(
         f"\n{report['technologies']:,} technologies × {report['needs']:,} needs "
         f"({report['megachars']} M chars)"
     )
     print(f"{'':16}" + "".join(f"{label:>15}" for _, label in _COLUMNS))
-    for name in PIPELINE_NAMES:
+    names = [name for name in PIPELINE_NAMES if name in report]
+    for name in names:
         row = report[name]
         cells = []
         for key, _ in _COLUMNS:
@@ -461,7 +470,9 @@ def print_report(report: dict) -> None:
                 value = "~" + value
             cells.append(f"{value:>15}")
         print(f"{name:16}" + "".join(cells))
-    for name in PIPELINE_NAMES[:2]:
+    for name in names if base else ():
+        if name == "char_wb(2,3)":
+            continue
         ours = report[name]
         # Ratios of near-zero memory growth say nothing, so they are left out.
         ratios = "".join(
@@ -471,7 +482,7 @@ def print_report(report: dict) -> None:
             for key, _ in _COLUMNS
         )
         print(f"{'ratio ' + name.split()[1]:16}" + ratios)
-    for name in PIPELINE_NAMES:
+    for name in names:
         row = report[name]
         print(
             f"  wall-clock, {name}: fit {row['fit_wall_s']:.2f} s, one need "
@@ -512,24 +523,45 @@ def main() -> None:
         metavar="COMPANIESxNEEDS",
         help="time the whole `ypmatch eval` process beside a char n-gram one (default 10000x2000)",
     )
+    parser.add_argument(
+        "--eval-signals",
+        choices=("lexical", "hybrid", "both"),
+        default="both",
+        help="with --eval-process: which pairs of processes to compare (hybrid ones encode "
+        "every text: about 25 ms a text)",
+    )
+    parser.add_argument(
+        "--pipelines",
+        default=",".join(PIPELINE_NAMES),
+        help="comma-separated subset of: " + ", ".join(PIPELINE_NAMES),
+    )
     parser.add_argument("--char-eval", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    names = tuple(name.strip() for name in args.pipelines.split(","))
     if args.worker:
-        print(json.dumps(run_size(*args.worker)))
+        print(json.dumps(run_size(*args.worker, names=names)))
         return
     if args.char_eval:
         char_ngram_eval(args.char_eval)
         return
     if args.eval_process:
         companies, needs = (int(n) for n in args.eval_process.split("x"))
-        compare_eval_processes(companies, needs)
+        compare_eval_processes(companies, needs, args.eval_signals)
         return
     encoder_speed()
     reports = []
     for n_techs, n_needs in SIZES[args.sizes]:
         # One process per size, so that each size's peak memory is its own.
         output = subprocess.run(
-            [sys.executable, __file__, "--worker", str(n_techs), str(n_needs)],
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                str(n_techs),
+                str(n_needs),
+                "--pipelines",
+                ",".join(names),
+            ],  # fmt: skip
             check=True,
             capture_output=True,
             text=True,

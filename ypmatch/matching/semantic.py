@@ -181,7 +181,7 @@ class SemanticSignal:
     def _moments(self, need_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of each need's cosines over all technologies."""
         mean = need_vectors @ self.mean_vector
-        square = np.einsum("ij,jk,ik->i", need_vectors, self.second_moment, need_vectors)
+        square = ((need_vectors @ self.second_moment) * need_vectors).sum(axis=1)  # BLAS
         # Floored: an empty corpus or identical technologies have no spread to speak of.
         return mean, np.sqrt(np.maximum(square - mean**2, 1e-4))
 
