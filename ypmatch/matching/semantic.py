@@ -109,15 +109,20 @@ class CachedEncoder:
         )
         for start in range(0, len(missing), _BATCH):
             batch = missing[start : start + _BATCH]
-            vectors = self.encoder.encode([text for _key, text in batch])
-            batch_keys = [key for key, _text in batch]
-            for key, vector in zip(batch_keys, vectors, strict=True):
-                self.store[key] = vector
-            self.encoded_texts += len(batch)
-            if self.on_encoded is not None:
-                self.on_encoded(batch_keys, vectors)
+            if load is not None and start:
+                # Other processes working through the same backlog share what they stored.
+                load([key for key, _text in batch])
+                batch = [(key, text) for key, text in batch if key not in self.store]
+            if batch:
+                vectors = self.encoder.encode([text for _key, text in batch])
+                batch_keys = [key for key, _text in batch]
+                for key, vector in zip(batch_keys, vectors, strict=True):
+                    self.store[key] = vector
+                self.encoded_texts += len(batch)
+                if self.on_encoded is not None:
+                    self.on_encoded(batch_keys, vectors)
             if progress is not None:
-                progress(start + len(batch), len(missing))
+                progress(min(start + _BATCH, len(missing)), len(missing))
         if not keys:
             return np.zeros((0, getattr(self.encoder, "dimensions", 512)), dtype=np.float32)
         return np.stack([self.store[key] for key in keys]).astype(np.float32, copy=False)

@@ -1,0 +1,62 @@
+"""The semantic signal's encoder cache: each distinct text encoded once, shared backlogs."""
+
+import numpy as np
+
+from ypmatch.matching.semantic import CachedEncoder, content_hash, sentences
+
+
+class CountingEncoder:
+    version = "counting-1"
+    dimensions = 4
+
+    def __init__(self):
+        self.encoded: list[str] = []
+
+    def encode(self, texts):
+        self.encoded.extend(texts)
+        return np.array([[len(t), 1.0, 0.0, 0.0] for t in texts], dtype=np.float32)
+
+
+class SharedStore(dict):
+    """A store another process fills while this one works through a backlog."""
+
+    def __init__(self, written_elsewhere: dict):
+        super().__init__()
+        self.elsewhere = written_elsewhere
+
+    def load(self, keys):
+        self.update({key: self.elsewhere[key] for key in keys if key in self.elsewhere})
+
+
+def test_each_distinct_text_is_encoded_once():
+    base = CountingEncoder()
+    encoder = CachedEncoder(base)
+    first = encoder.encode(["a text", "another", "a text"])
+    assert base.encoded == ["a text", "another"]
+    again = encoder.encode(["another", "a text"])
+    assert base.encoded == ["a text", "another"] and np.array_equal(again, first[[1, 0]])
+
+
+def test_a_backlog_skips_what_another_process_stored_meanwhile():
+    texts = [f"text number {i}" for i in range(80)]
+    elsewhere: dict = {}
+
+    class MeanwhileEncoder(CountingEncoder):
+        def encode(self, batch):
+            # While this batch encodes, another process stores texts 40–79.
+            elsewhere.update({content_hash(t): np.ones(4, np.float32) for t in texts[40:]})
+            return super().encode(batch)
+
+    base = MeanwhileEncoder()
+    progress = []
+    vectors = CachedEncoder(base, SharedStore(elsewhere)).encode(
+        texts, progress=lambda done, total: progress.append((done, total))
+    )
+    assert base.encoded == texts[:40]  # batch one, then what the other process had not done
+    assert len(vectors) == 80 and progress[-1] == (80, 80)
+
+
+def test_sentences_split_both_languages_and_drop_scraps():
+    assert sentences("Leaks everywhere. Old pipes!\n漏水が多い。老朽管。 ok") == [
+        "Leaks everywhere.", "Old pipes!", "漏水が多い。", "老朽管。",
+    ]  # fmt: skip
