@@ -8,7 +8,8 @@ What it does, each step bounded in time and only on 127.0.0.1:
 
 1. builds a temporary database: migrations, the demo (``seed-demo``), then N generated
    companies (default 10,000) with 1–3 technologies each, written with bulk inserts through
-   the models; accounts for the simulated curators and company members;
+   the models, and their sentence embeddings (as ``ypmatch matching rebuild`` would: about
+   5 minutes at 10,000 companies); accounts for the simulated curators and company members;
 2. starts gunicorn (2 sync workers, ``--preload`` with the matching index fitted before
    the fork; ``--worker-class gthread --threads N`` to compare) and runs U simulated users
    (default 16) for D seconds (default 60), twice: *paced* (each user thinks for a random
@@ -210,6 +211,7 @@ def prepare_database(url: str, instance: Path, n_companies: int, users: int) -> 
     from ypmatch.extensions import db
     from ypmatch.models import Company, Need, Role, Technology
     from ypmatch.services.accounts import create_user
+    from ypmatch.services.embeddings import rebuild
     from ypmatch.services.records import mark_matcher_inputs_changed
 
     started = time.perf_counter()
@@ -222,6 +224,10 @@ def prepare_database(url: str, instance: Path, n_companies: int, users: int) -> 
         generate_companies(n_companies, rng)
         mark_matcher_inputs_changed()
         db.session.commit()
+        # As an operator does after a bulk import: encode the sentence embeddings ahead, so
+        # the workers load them instead of matching on words while they encode.
+        encoded = rebuild()["encoded"]
+        print(f"encoded {encoded:,} texts for the semantic signal", flush=True)
         curators, members = [], []
         roles = mix(users)
         generated = db.session.scalars(
