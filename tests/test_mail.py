@@ -279,12 +279,12 @@ def test_digest_lines_show_band_concepts_and_the_quoted_sentence(app, world):
     from ypmatch.services.alerts import AlertLine
 
     need = db.session.scalars(sa.select(Need)).first()
-    line = AlertLine(need, ["non-revenue water"], "strong fit", "Two thirds of our water is lost.")
+    line = AlertLine(need, ["non-revenue water"], "strong", "Two thirds of our water is lost.")
     with app.test_request_context():
         body = render_template(
             "email/alert_digest.txt", user=world.member_b, company=world.company_a,
             alerts=[line], base_url="http://127.0.0.1:5000", locale="en",
         )
-    assert f"{need.title_en} (" in body and "[strong fit]" in body
+    assert f"{need.title_en} (" in body and "[Strong fit]" in body
     assert "Why it fits: non-revenue water\n" in body
     assert "  The need says “Two thirds of our water is lost.”\n  http://" in body

@@ -30,7 +30,7 @@ from ypmatch.models import (
 )
 from ypmatch.permissions import can_view_need
 from ypmatch.services.companies import company_members
-from ypmatch.services.matching import band_label, matching_index, reason_label
+from ypmatch.services.matching import matching_index, reason_label
 from ypmatch.services.needs import NeedFilters, needs_query
 from ypmatch.services.notifications import recipient_locale, send_to_user
 from ypmatch.services.records import create_record, update_record
@@ -104,7 +104,7 @@ def _add_pending(
 class AlertLine:
     need: Need
     reason_labels: list[str]
-    band_label: str = ""
+    band: str = ""  # "strong" or "possible"
     quote: str = ""  # the need's sentence closest in meaning to the company's technology
 
 
@@ -153,7 +153,7 @@ def deliver_digests(now: datetime) -> int:
                     for token, kind in alert.reasons[:4]
                     if kind in ("concept", "sector")
                 ],
-                band_label=band_label(index.matcher.rules_.band(alert.score), locale),
+                band=index.matcher.rules_.band(alert.score),
                 quote=next((token for token, kind in alert.reasons if kind == "passage"), ""),
             )
             for alert in visible

@@ -312,18 +312,6 @@ class ReasonView:
     detail: str = ""  # for a "passage": the technology's sentence that meets the need's
 
 
-BAND_LABELS = {
-    "strong": ("strong fit", "有力"),
-    "possible": ("possible fit", "可能性あり"),
-    "weak": ("weak fit", "弱い"),
-}
-
-
-def band_label(band: str, locale: str) -> str:
-    english, japanese = BAND_LABELS.get(band, (band, band))
-    return japanese if locale == "ja" else english
-
-
 @dataclass
 class CompanyMatchView:
     company: Company
