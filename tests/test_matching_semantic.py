@@ -60,3 +60,13 @@ def test_sentences_split_both_languages_and_drop_scraps():
     assert sentences("Leaks everywhere. Old pipes!\n漏水が多い。老朽管。 ok") == [
         "Leaks everywhere.", "Old pipes!", "漏水が多い。", "老朽管。",
     ]  # fmt: skip
+
+
+def test_transient_texts_are_encoded_but_not_kept():
+    base = CountingEncoder()
+    encoder = CachedEncoder(base)
+    encoder.encode(["a stored text"])
+    encoder.encode_transient(["a search query"])
+    encoder.encode_transient(["a stored text"])
+    assert base.encoded == ["a stored text", "a search query"]
+    assert content_hash("a search query") not in encoder.store

@@ -127,6 +127,14 @@ class CachedEncoder:
             return np.zeros((0, getattr(self.encoder, "dimensions", 512)), dtype=np.float32)
         return np.stack([self.store[key] for key in keys]).astype(np.float32, copy=False)
 
+    def encode_transient(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for texts that are not kept (search queries, drafts): from the store when
+        it has them, else encoded and forgotten, so queries never fill the store."""
+        keys = [content_hash(text) for text in texts]
+        if all(key in self.store for key in keys):
+            return np.stack([self.store[key] for key in keys]).astype(np.float32, copy=False)
+        return np.asarray(self.encoder.encode(list(texts)), dtype=np.float32)
+
 
 def document_text(doc: NeedDoc | TechnologyDoc) -> str:
     """The text that is embedded for a document: its title, a line break, its description."""
@@ -179,8 +187,9 @@ class SemanticSignal:
         return self
 
     def need_vector(self, need: int | NeedDoc) -> np.ndarray:
-        if isinstance(need, NeedDoc):
-            return self.encoder.encode([document_text(need)])[0]
+        if isinstance(need, NeedDoc):  # a draft or a search query: not worth keeping
+            encode = getattr(self.encoder, "encode_transient", self.encoder.encode)
+            return encode([document_text(need)])[0]
         return self.needs_vectors[need]
 
     def _moments(self, need_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
