@@ -339,10 +339,6 @@ BOOST_LABELS = {
 }
 
 
-# Contributions below this share of a score are not worth a curator's attention.
-MIN_REASON_SHARE = 0.01
-
-
 def reason_label(token: str, kind: str, locale: str, glossary: Glossary | None = None) -> str:
     """A matcher reason in words the viewer reads: concept and sector labels localised."""
     if kind == "concept":
@@ -364,8 +360,7 @@ def reason_views(reasons: tuple[Reason, ...], glossary: Glossary, locale: str) -
             share=reason.share,
             detail=reason.detail,
         )
-        for reason in reasons
-        if reason.share >= MIN_REASON_SHARE
+        for reason in reasons  # the matcher leaves out shares too small to matter
     ]
 
 
