@@ -24,8 +24,8 @@ def test_embeddings_are_stored_and_loaded_instead_of_encoded(app, world):
     _fresh_process(app)
     index = matching_index()
     assert index.matcher.semantic_ is not None and not index.semantic_pending
-    stored = _stored()
-    assert stored >= len(index.matcher.need_ids_) + len(index.matcher.tech_ids_)
+    stored = _stored()  # every text and every quotable sentence
+    assert stored > len(index.matcher.need_ids_) + len(index.matcher.tech_ids_)
 
     # A new process: the vectors come from the database, nothing is encoded.
     _fresh_process(app)
@@ -33,14 +33,14 @@ def test_embeddings_are_stored_and_loaded_instead_of_encoded(app, world):
     assert app_encoder().encoded_texts == 0
     assert _stored() == stored
 
-    # An edit encodes only the edited text.
+    # An edit encodes only the edited text: the whole of it and the one new sentence.
     technology = db.session.scalars(sa.select(Technology)).first()
     technology.description_en = (technology.description_en or "") + " Also trains local crews."
     mark_matcher_inputs_changed()
     db.session.commit()
     matching_index()
-    assert app_encoder().encoded_texts == 1
-    assert _stored() == stored + 1
+    assert app_encoder().encoded_texts == 2
+    assert _stored() == stored + 2
 
 
 def test_many_missing_texts_are_encoded_in_the_background(app, world):

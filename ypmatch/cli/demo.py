@@ -4,6 +4,7 @@ import click
 
 from ypmatch.demo.seed import DEMO_ACCOUNTS, DemoDataRefused, database_state, seed_demo
 from ypmatch.extensions import db
+from ypmatch.services.embeddings import app_encoder
 
 
 @click.command("seed-demo")
@@ -30,6 +31,7 @@ def seed_demo_command(if_empty: bool, show_logins: bool) -> None:
             db.session.rollback()
             raise click.ClickException(f"The database is not empty ({error}).") from error
         db.session.commit()
+        app_encoder().store.flush()  # embeddings a busy database kept queued during the seed
         click.echo(
             "Demo data loaded: "
             + ", ".join(f"{count} {name}" for name, count in counts.items())

@@ -22,6 +22,7 @@ from ypmatch.models.base import utcnow
 from ypmatch.services.accounts import create_user
 from ypmatch.services.cities import create_city, create_sector
 from ypmatch.services.companies import create_company, create_technology
+from ypmatch.services.embeddings import rebuild
 from ypmatch.services.glossary import import_shipped_glossary
 from ypmatch.services.needs import create_need
 
@@ -158,6 +159,7 @@ def seed_demo() -> dict[str, int]:
         user.email_confirmed_at = utcnow()
     users[Role.COMPANY].alert_frequency = "immediately"
     db.session.flush()
+    rebuild()  # the demo's embeddings, so its first pages match with both signals
     outcomes = seed_demo_missions(cities, users[Role.COMPANY], users[Role.CURATOR])
     return {
         "sectors": len(sectors),

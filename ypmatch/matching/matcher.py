@@ -38,7 +38,7 @@ from ypmatch.matching.documents import (
 )
 from ypmatch.matching.glossary import Glossary
 from ypmatch.matching.lexical import LexicalSignal
-from ypmatch.matching.ranking import Boost, Ranked, RankingRules, rank
+from ypmatch.matching.ranking import Boost, Ranked, RankingRules, aggregate, rank, top_k
 from ypmatch.matching.semantic import CachedEncoder, Encoder, SemanticSignal, Usem3Encoder
 
 SIGNAL_SETS = ("hybrid", "lexical", "semantic")
@@ -261,16 +261,14 @@ class BilingualMatcher(BaseEstimator):
             semantic = self.semantic_.score_text_against_needs(query)
         return dict(zip(self.need_ids_, self._fuse(lexical, semantic).tolist(), strict=True))
 
-    def companies_relevance(self, text: str) -> dict[str, float]:
-        """Each company's score for a search ``text`` read as an ad-hoc need (weak ones too)."""
+    def companies_relevance(self, text: str, limit: int = 500) -> dict[str, float]:
+        """The ``limit`` best companies' scores for a search ``text`` read as an ad-hoc need
+        (best technology plus bonus; no floor, no explanations: only the order matters)."""
         self._check_fitted()
-        matches = self.rank_companies_for_need(
-            NeedDoc("query", title=text),
-            k=len(self.company_ids_),
-            explain=False,
-            include_weak=True,
-        )
-        return {match.company_id: match.score for match in matches}
+        scores = self._signal_scores("score_need", NeedDoc("query", title=text))
+        best, bonus = aggregate(scores, self.company_starts_[:-1], self.rules_)
+        total = (best + bonus)[0]
+        return {self.company_ids_[i]: float(total[i]) for i in top_k(total, limit)}
 
     # ranking companies for a need ---------------------------------------------------------
     def rank_companies_for_need(

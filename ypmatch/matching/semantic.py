@@ -147,8 +147,15 @@ def sentences(text: str) -> list[str]:
     return [part for part in parts if len(part) >= _MIN_SENTENCE_CHARS]
 
 
-def _quotable(doc: NeedDoc | TechnologyDoc) -> list[str]:
+def quotable_sentences(doc: NeedDoc | TechnologyDoc) -> list[str]:
+    """The sentences an explanation may quote: the description's, else the title."""
     return sentences(doc.description) or sentences(doc.title)
+
+
+def texts_to_keep(doc: NeedDoc | TechnologyDoc) -> list[str]:
+    """Every text of a document whose embedding is worth storing: the whole text (scored)
+    and its quotable sentences (explanations), so no page waits for the encoder."""
+    return [document_text(doc), *quotable_sentences(doc)]
 
 
 class SemanticSignal:
@@ -250,8 +257,8 @@ class SemanticSignal:
         its need); a document without a description offers its title.
         """
         need_doc = need if isinstance(need, NeedDoc) else self._needs[need]
-        need_sentences = _quotable(need_doc)
-        tech_sentences = _quotable(self._techs[tech])
+        need_sentences = quotable_sentences(need_doc)
+        tech_sentences = quotable_sentences(self._techs[tech])
         if not need_sentences or not tech_sentences:
             return None
         vectors = self.encoder.encode([*need_sentences, *tech_sentences])

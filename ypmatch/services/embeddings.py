@@ -22,12 +22,12 @@ from ypmatch.matching.semantic import (
     Encoder,
     Usem3Encoder,
     content_hash,
-    document_text,
+    texts_to_keep,
 )
 from ypmatch.models import TextEmbedding
 
 EXTENSION_KEY = "ypmatch.embeddings"
-_LOAD_CHUNK = 900  # stays under SQLite's bound-parameter limit
+_LOAD_CHUNK = 900  # rows a statement: stays under SQLite's bound-parameter limit
 
 
 class DatabaseEmbeddings(MutableMapping):
@@ -60,8 +60,7 @@ class DatabaseEmbeddings(MutableMapping):
             self._vectors[key] = np.frombuffer(vector, dtype="<f4")
 
     def save(self, keys: list[str], vectors: np.ndarray) -> None:
-        """Queue new vectors and write what is queued, unless another writer holds the
-        database: then they stay queued for the next save (never wait on a lock)."""
+        """Queue new vectors and write what is queued (see :meth:`flush`)."""
         self._pending.extend(
             {
                 "encoder_version": self.encoder_version,
@@ -70,6 +69,13 @@ class DatabaseEmbeddings(MutableMapping):
             }
             for key, vector in zip(keys, vectors, strict=True)
         )
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the queued vectors, unless another writer holds the database: then they
+        stay queued for the next flush (never wait on a lock)."""
+        if not self._pending:
+            return
         dialect = db.engine.dialect.name
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TextEmbedding)
         try:
@@ -78,7 +84,9 @@ class DatabaseEmbeddings(MutableMapping):
                 if dialect == "sqlite":
                     session.execute(sa.text("PRAGMA busy_timeout=0"))
                 try:
-                    session.execute(insert.values(self._pending).on_conflict_do_nothing())
+                    for start in range(0, len(self._pending), _LOAD_CHUNK):
+                        rows = self._pending[start : start + _LOAD_CHUNK]
+                        session.execute(insert.values(rows).on_conflict_do_nothing())
                 finally:
                     if dialect == "sqlite":
                         session.execute(sa.text("PRAGMA busy_timeout=5000"))
@@ -132,9 +140,10 @@ def rebuild(progress: Callable[[int, int], None] | None = None, prune: bool = Fa
 
     encoder = app_encoder()
     needs, technologies, _companies = matcher_documents()
-    texts = [document_text(doc) for doc in [*needs, *technologies]]
+    texts = [text for doc in [*needs, *technologies] for text in texts_to_keep(doc)]
     missing = missing_texts(texts, encoder)
     encoder.encode(missing, progress=progress)
+    encoder.store.flush()  # what a busy database kept queued
     pruned = 0
     if prune:
         result = db.session.execute(

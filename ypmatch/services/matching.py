@@ -24,7 +24,7 @@ from ypmatch.matching import (
     Reason,
     TechnologyDoc,
 )
-from ypmatch.matching.semantic import document_text
+from ypmatch.matching.semantic import texts_to_keep
 from ypmatch.models import (
     ApprovalStatus,
     Company,
@@ -257,12 +257,15 @@ def build_index(version: int, previous: BilingualMatcher | None = None) -> Match
     signals = current_app.config.get("MATCHING_SIGNALS", "hybrid")
     pending = False
     if signals != "lexical":
-        missing = missing_texts((document_text(d) for d in [*needs, *technologies]), encoder)
+        texts = (text for doc in [*needs, *technologies] for text in texts_to_keep(doc))
+        missing = missing_texts(texts, encoder)
         if len(missing) > current_app.config.get("MATCHING_SYNC_ENCODE_MAX_TEXTS", 300):
             # An encoder upgrade or a bulk import: encode in the background and match on
             # words meanwhile, rather than make this request wait minutes.
             _encode_in_background(current_app._get_current_object(), missing)
             signals, pending = "lexical", True
+        else:
+            encoder.encode(missing)  # an edit: its text and sentences, a few at most
     # No forked analysis workers inside a web process; the index is small enough anyway.
     matcher = BilingualMatcher(glossary=glossary, signals=signals, encoder=encoder, n_jobs=1)
     if previous is not None:
