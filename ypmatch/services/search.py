@@ -13,12 +13,16 @@ RANKED_RESULTS = 500
 
 def search_terms(text: str) -> list[str]:
     """The query itself and the surface forms, in both languages, of the concepts it names:
-    漏水 also looks for "leak detection", "reverse osmosis" also for 逆浸透."""
+    漏水 also looks for "leak detection", "reverse osmosis" also for 逆浸透. A form that
+    contains another (漏水探知 contains 漏水) is left out: the shorter one finds it anyway."""
     query = text.strip()
-    return [
-        query,
-        *(form for form in matching_index().glossary.equivalents(query) if form != query),
-    ]
+    terms = sorted({query, *matching_index().glossary.equivalents(query)}, key=len)
+    kept: list[str] = []
+    for term in terms:
+        folded = term.casefold()
+        if not any(shorter in folded for shorter in kept):
+            kept.append(folded)
+    return kept
 
 
 def text_condition(columns: Iterable[sa.ColumnElement], text: str) -> sa.ColumnElement[bool]:
