@@ -294,3 +294,9 @@ def test_ad_hoc_vectors_equal_fitted_ones(matcher):
         fitted = matcher.lexical_.needs_matrix[matcher.need_index_[need.id]].toarray()
         fresh = matcher.transform_texts([(need.title, need.description)]).toarray()
         assert np.allclose(fitted, fresh)
+
+
+def test_concept_matches_cross_languages(matcher):
+    needs, companies = matcher.concept_matches("漏水探知")  # leak detection, in Japanese
+    assert needs == ["N-nrw"] and companies == ["A"]
+    assert matcher.concept_matches("bakery") == ([], [])

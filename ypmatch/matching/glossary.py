@@ -242,20 +242,6 @@ class Glossary:
                 seen.setdefault(key, None)
         return list(seen)
 
-    def equivalents(self, text: str, min_latin_chars: int = 3) -> list[str]:
-        """Every surface form and label, in both languages, of the concepts found in ``text``
-        (for searching records in either language). Short Latin forms ("RO", "DO") are left
-        out: as substrings they would match inside unrelated words."""
-        forms: dict[str, None] = {}
-        for key in self.concepts_in(text):
-            concept = self._concepts[key]
-            candidates = [*concept.labels.values()]
-            candidates += [form for group in concept.surface_forms.values() for form in group]
-            for form in candidates:
-                if form and (not form.isascii() or len(form) >= min_latin_chars):
-                    forms.setdefault(form, None)
-        return list(forms)
-
     def sectors_for(self, keys: Iterable[str]) -> list[tuple[str, int]]:
         """Sector slugs suggested by concept keys, with how many keys point at each.
 

@@ -201,6 +201,17 @@ class LexicalSignal:
         """Cosines of one fitted (by row) or ad-hoc need × every technology (a 1 × n row)."""
         return (self._as_row(self.need_vector(need)) @ self.techs_T).toarray()
 
+    def rows_sharing_concepts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the fitted needs and technologies that carry a concept found in ``text``."""
+        columns, _weights = self.vector(text, "")
+        columns = columns[self.is_concept[columns]]
+        if len(columns) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return (
+            np.unique(self.needs_matrix[:, columns].nonzero()[0]),
+            np.unique(self.techs_matrix[:, columns].nonzero()[0]),
+        )
+
     def score_text_against_needs(self, text: NeedDoc) -> np.ndarray:
         """Cosines of an ad-hoc text × every fitted need."""
         return (self._as_row(self.need_vector(text)) @ self.needs_T).toarray()[0]

@@ -261,6 +261,16 @@ class BilingualMatcher(BaseEstimator):
             semantic = self.semantic_.score_text_against_needs(query)
         return dict(zip(self.need_ids_, self._fuse(lexical, semantic).tolist(), strict=True))
 
+    def concept_matches(self, text: str) -> tuple[list[str], list[str]]:
+        """(need ids, company ids) whose texts carry a glossary concept found in ``text``:
+        how a search in one language finds records written in the other."""
+        self._check_fitted()
+        if self.lexical_ is None:
+            return [], []
+        needs, techs = self.lexical_.rows_sharing_concepts(text)
+        companies = np.unique(self.tech_company_[techs])
+        return [self.need_ids_[i] for i in needs], [self.company_ids_[i] for i in companies]
+
     def companies_relevance(self, text: str, limit: int = 500) -> dict[str, float]:
         """The ``limit`` best companies' scores for a search ``text`` read as an ad-hoc need
         (best technology plus bonus; no floor, no explanations: only the order matters)."""

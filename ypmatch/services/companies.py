@@ -17,7 +17,12 @@ from ypmatch.models import (
 )
 from ypmatch.services.accounts import create_user
 from ypmatch.services.records import create_record, update_record
-from ypmatch.services.search import company_relevance, relevance_order, text_condition
+from ypmatch.services.search import (
+    companies_sharing_concepts,
+    company_relevance,
+    relevance_order,
+    text_condition,
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
                     filters.text,
                 ),
                 Company.id.in_(technology_match),
+                Company.id.in_(companies_sharing_concepts(filters.text)),
             )
         )
         order = (relevance_order(Company.id, company_relevance(filters.text)), *order)

@@ -9,7 +9,12 @@ from ypmatch import clock
 from ypmatch.models import Need, NeedStatus, Role, Sector, User, need_sectors_table
 from ypmatch.permissions import visible_needs_condition
 from ypmatch.services.records import create_record, update_record
-from ypmatch.services.search import need_relevance, relevance_order, text_condition
+from ypmatch.services.search import (
+    need_relevance,
+    needs_sharing_concepts,
+    relevance_order,
+    text_condition,
+)
 
 STATUS_ACTIONS = {
     NeedStatus.PUBLISHED: "publish",
@@ -39,7 +44,12 @@ def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
     order = (Need.updated_at.desc(), Need.id.desc())
     if filters.text:
         columns = (Need.title_en, Need.title_ja, Need.description_en, Need.description_ja, Need.ref)
-        query = query.where(text_condition(columns, filters.text))
+        query = query.where(
+            sa.or_(
+                text_condition(columns, filters.text),
+                Need.id.in_(needs_sharing_concepts(filters.text)),
+            )
+        )
         order = (relevance_order(Need.id, need_relevance(filters.text)), *order)
     if filters.city_id:
         query = query.where(Need.city_id == filters.city_id)

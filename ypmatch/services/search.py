@@ -1,5 +1,7 @@
-"""Keyword search across languages: a query finds records in either language through the
-glossary, and results are ordered by how well they answer it."""
+"""Keyword search across languages: a query finds the records that contain it and those that
+carry the glossary concepts it names, in either language (漏水 finds English needs on leak
+detection), and results are ordered by how well they answer it. The concepts come from the
+matcher's index, in memory, so a query costs one LIKE per column, not one per surface form."""
 
 from collections.abc import Iterable
 
@@ -11,25 +13,21 @@ from ypmatch.services.matching import matching_index
 RANKED_RESULTS = 500
 
 
-def search_terms(text: str) -> list[str]:
-    """The query itself and the surface forms, in both languages, of the concepts it names:
-    漏水 also looks for "leak detection", "reverse osmosis" also for 逆浸透. A form that
-    contains another (漏水探知 contains 漏水) is left out: the shorter one finds it anyway."""
-    query = text.strip()
-    terms = sorted({query, *matching_index().glossary.equivalents(query)}, key=len)
-    kept: list[str] = []
-    for term in terms:
-        folded = term.casefold()
-        if not any(shorter in folded for shorter in kept):
-            kept.append(folded)
-    return kept
-
-
 def text_condition(columns: Iterable[sa.ColumnElement], text: str) -> sa.ColumnElement[bool]:
-    terms = search_terms(text)
-    return sa.or_(
-        *(column.icontains(term, autoescape=True) for column in columns for term in terms)
-    )
+    query = text.strip()
+    return sa.or_(*(column.icontains(query, autoescape=True) for column in columns))
+
+
+def needs_sharing_concepts(text: str) -> list[int]:
+    """Needs whose texts carry a glossary concept that ``text`` names, in either language."""
+    need_ids, _company_ids = matching_index().matcher.concept_matches(text.strip())
+    return [int(need_id) for need_id in need_ids]
+
+
+def companies_sharing_concepts(text: str) -> list[int]:
+    """Companies with a technology that carries a glossary concept ``text`` names."""
+    _need_ids, company_ids = matching_index().matcher.concept_matches(text.strip())
+    return [int(company_id) for company_id in company_ids]
 
 
 def relevance_order(id_column: sa.ColumnElement, scores: dict[str, float]) -> sa.ColumnElement:
