@@ -271,7 +271,7 @@ class BilingualMatcher(BaseEstimator):
         companies = np.unique(self.tech_company_[techs])
         return [self.need_ids_[i] for i in needs], [self.company_ids_[i] for i in companies]
 
-    def companies_relevance(self, text: str, limit: int = 500) -> dict[str, float]:
+    def companies_relevance(self, text: str, limit: int = 100) -> dict[str, float]:
         """The ``limit`` best companies' scores for a search ``text`` read as an ad-hoc need
         (best technology plus bonus; no floor, no explanations: only the order matters)."""
         self._check_fitted()

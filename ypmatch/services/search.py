@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from ypmatch.services.matching import matching_index
 
-# Only the best-scoring records get a rank of their own; the rest follow in the usual order.
-RANKED_RESULTS = 500
+# The best-scoring records (five pages) get a rank of their own; the rest follow in the usual
+# order. Each ranked record is one CASE branch that every matching row is compared against.
+RANKED_RESULTS = 100
 
 
 def text_condition(columns: Iterable[sa.ColumnElement], text: str) -> sa.ColumnElement[bool]:
