@@ -8,15 +8,15 @@ from ypmatch import create_app
 from ypmatch.extensions import db
 
 
+def _app(database_url, tmp_path):
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)}
+    )
+
+
 @pytest.mark.no_db
 def test_upgrade_with_data_in_the_tables(empty_database_url, tmp_path):
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": empty_database_url,
-            "SECRET_KEY": "x",
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
+    app = _app(empty_database_url, tmp_path)
     with app.app_context():
         upgrade(revision="c4b0a8618a9e")  # before the mail and alert columns existed
         with db.engine.begin() as connection:
@@ -43,13 +43,7 @@ def test_upgrade_with_data_in_the_tables(empty_database_url, tmp_path):
 
 @pytest.mark.no_db
 def test_glossary_forms_written_as_escapes_are_stored_as_written(empty_database_url, tmp_path):
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": empty_database_url,
-            "SECRET_KEY": "x",
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
+    app = _app(empty_database_url, tmp_path)
     with app.app_context():
         upgrade(revision="5e1b7c2a9d40")
         with db.engine.begin() as connection:
