@@ -410,8 +410,8 @@ def test_curators_plan_missions_and_generate_shortlists(api, world):
     assert [p["company"]["id"] for p in data["shortlist"]] == [world.company_a.id]
     assert data["shortlist"][0]["covers"][0]["need_id"] == world.public_need.id
     _problem(api("POST", f"/missions/{mission['id']}/shortlist", "member_a"), 403)
-    # Members see open missions, but not the shortlist; the city's focal point sees it.
-    assert api("GET", f"/missions/{mission['id']}", "member_b").get_json()["shortlist"] is None
+    # A company not invited does not see the mission; the city's focal point sees the shortlist.
+    _problem(api("GET", f"/missions/{mission['id']}", "member_b"), 404)
     assert api("GET", f"/missions/{mission['id']}", "city").get_json()["shortlist"]
 
 

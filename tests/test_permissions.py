@@ -1,9 +1,14 @@
 """Role and ownership rules, route by route, for every kind of user."""
 
+from datetime import date
+
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import ROLES
 from ypmatch.extensions import db
+from ypmatch.models import Mission, MissionCompany, User
+from ypmatch.services.tokens import create_token
 
 LOGIN = 302  # anonymous users are sent to the sign-in page
 
@@ -149,3 +154,80 @@ def test_needs_list_respects_visibility(client, login_as, world):
     text = client.get("/needs/").get_data(as_text=True)
     assert "Landfill leachate" in text
     assert "Internal note on septage" not in text
+
+
+@pytest.fixture
+def mission_with_hidden_needs(world):
+    """A Cebu mission holding a public, a companies-only and an internal need; company B
+    is invited, company A only proposed on the shortlist."""
+    members_need = world.members_need
+    members_need.city_id = world.cebu.id
+    mission = Mission(city_id=world.cebu.id, title="Cebu survey", notes="Hotel: Marco Polo",
+                      start_date=date(2027, 2, 8), end_date=date(2027, 2, 12),
+                      needs=[world.public_need, members_need, world.internal_need])
+    db.session.add(mission)
+    db.session.flush()
+    db.session.add_all([
+        MissionCompany(mission_id=mission.id, company_id=world.company_b.id, state="invited"),
+        MissionCompany(mission_id=mission.id, company_id=world.company_a.id, state="proposed"),
+        MissionCompany(mission_id=mission.id, company_id=world.pending_company.id,
+                       state="invited"),
+    ])
+    db.session.commit()
+    return mission
+
+
+def _api_get(client, user, path):
+    _token, plaintext = create_token(user, "probe")
+    db.session.commit()
+    return client.get(f"/api/v1{path}", headers={"Authorization": f"Bearer {plaintext}"})
+
+
+@pytest.mark.parametrize("who", ["pending_member", "fresh_signup", "member_a"])
+def test_missions_are_hidden_from_accounts_not_invited(client, auth, world,
+                                                        mission_with_hidden_needs, who):
+    mission = mission_with_hidden_needs
+    if who == "fresh_signup":
+        response = client.post("/signup", data={
+            "name_en": "New Co", "size": "small", "person_name": "New",
+            "email": "new@example.org", "password": "long-password-1",
+            "password_again": "long-password-1"})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        user = db.session.scalar(sa.select(User).where(User.email == "new@example.org"))
+    else:
+        user = getattr(world, who)
+        auth.login(user.email)
+    for path in (f"/missions/{mission.id}", f"/missions/{mission.id}/calendar.ics"):
+        assert client.get(path).status_code == 404, path
+    listing = client.get("/missions/").get_data(as_text=True)
+    assert "Cebu survey" not in listing
+    assert _api_get(client, user, f"/missions/{mission.id}").status_code == 404
+    assert _api_get(client, user, "/missions").get_json()["items"] == []
+
+
+def test_invited_company_sees_only_the_needs_it_may_see(client, login_as, world,
+                                                        mission_with_hidden_needs):
+    mission = mission_with_hidden_needs
+    user = login_as("member_b")
+    page = client.get(f"/missions/{mission.id}").get_data(as_text=True)
+    assert "Reduce non-revenue water" in page and "Landfill leachate" in page
+    assert "Internal note on septage" not in page
+    assert "Marco Polo" in client.get(f"/missions/{mission.id}/calendar.ics").get_data(
+        as_text=True)
+    data = _api_get(client, user, f"/missions/{mission.id}").get_json()
+    assert {need["id"] for need in data["needs"]} == {world.public_need.id,
+                                                      world.members_need.id}
+    assert data["shortlist"] is None
+    assert [item["id"] for item in _api_get(client, user, "/missions").get_json()["items"]] == [
+        mission.id]
+
+
+@pytest.mark.parametrize("who", ["city", "curator"])
+def test_bureau_and_focal_point_see_every_need_of_the_mission(client, login_as, world,
+                                                              mission_with_hidden_needs, who):
+    mission = mission_with_hidden_needs
+    user = login_as(who)
+    page = client.get(f"/missions/{mission.id}").get_data(as_text=True)
+    assert "Internal note on septage" in page
+    data = _api_get(client, user, f"/missions/{mission.id}").get_json()
+    assert len(data["needs"]) == 3 and data["shortlist"] is not None

@@ -109,7 +109,6 @@ INVENTORY = {
     "missions.calendar": SIGNED_IN,
     "missions.invitations": COMPANY,
     "missions.respond": OWNER,  # company A is invited on the test mission
-    "missions.interest": COMPANY,
     "missions.create": STAFF,
     "missions.edit": STAFF,
     "missions.shortlist": STAFF,
@@ -193,7 +192,6 @@ EXCEPTIONS = {
     ("missions.respond", "curator"): {403},
     ("missions.respond", "admin"): {403},
     ("needs.interest", "member_a"): {302},
-    ("missions.interest", "member_b"): {302},
     # The walk uses a published need: a focal point edits only drafts (test_permissions).
     ("needs.edit", "city"): {403},
     ("needs.archive", "city"): {403},

@@ -7,7 +7,18 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from ypmatch.models import Company, Need, NeedStatus, Role, Technology, User, Visibility
+from ypmatch.models import (
+    Company,
+    Mission,
+    MissionCompany,
+    Need,
+    NeedStatus,
+    ParticipantState,
+    Role,
+    Technology,
+    User,
+    Visibility,
+)
 
 LISTED_NEED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.IN_MISSION)
 
@@ -120,6 +131,55 @@ def can_edit_company(user: User | None, company: Company) -> bool:
 
 def can_edit_technology(user: User | None, technology: Technology) -> bool:
     return can_edit_company(user, technology.company)
+
+
+def _is_focal_point_of(user: User | None, city_id: int) -> bool:
+    return bool(
+        user and user.is_authenticated and user.role == Role.CITY and user.city_id == city_id
+    )
+
+
+def _invitations_of(company_id: int) -> sa.Select:
+    """The missions a company was invited to (a proposal on the shortlist is not an invitation)."""
+    return sa.select(MissionCompany.mission_id).where(
+        MissionCompany.company_id == company_id,
+        MissionCompany.state != ParticipantState.PROPOSED,
+        MissionCompany.archived_at.is_(None),
+    )
+
+
+def visible_missions_condition(user: User | None) -> sa.ColumnElement[bool]:
+    """The missions a user may see, as a WHERE clause: the bureau all, a focal point its
+    city's, an approved company those it was invited to; nobody else any."""
+    if _is_staff(user):
+        return sa.true()
+    if user and user.is_authenticated and user.role == Role.CITY and user.city_id:
+        return Mission.city_id == user.city_id
+    if _approved_member(user):
+        return Mission.id.in_(_invitations_of(user.company_id))
+    return sa.false()
+
+
+def can_view_mission(user: User | None, mission: Mission) -> bool:
+    if _is_staff(user) or _is_focal_point_of(user, mission.city_id):
+        return True
+    if not _approved_member(user):
+        return False
+    return any(
+        row.company_id == user.company_id
+        and row.state != ParticipantState.PROPOSED
+        and row.archived_at is None
+        for row in mission.participants
+    )
+
+
+def sees_mission_shortlist(user: User | None, mission: Mission) -> bool:
+    return _is_staff(user) or _is_focal_point_of(user, mission.city_id)
+
+
+def mission_needs_for(user: User | None, mission: Mission) -> list[Need]:
+    """The needs of a mission the user may see; the others are left out, not just hidden."""
+    return [need for need in mission.needs if can_view_need(user, need)]
 
 
 def require(allowed: bool) -> None:

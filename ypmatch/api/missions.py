@@ -29,48 +29,35 @@ from ypmatch.models import (
     NeedStatus,
     Outcome,
     OutcomeKind,
-    ParticipantState,
     PartnerCity,
-    Role,
     User,
+)
+from ypmatch.permissions import (
+    can_view_mission,
+    mission_needs_for,
+    sees_mission_shortlist,
+    visible_missions_condition,
 )
 from ypmatch.services.missions import (
     MissionError,
     active_participants,
     create_mission,
     generate_shortlist,
-    participant,
 )
 from ypmatch.services.outcomes import OutcomeError, record_outcome
 
 INVALID = "Some fields are missing or invalid; nothing was saved."
-# Missions a company member may see, as on the web.
-OPEN_STATUSES = (MissionStatus.PLANNING, MissionStatus.SHORTLISTED, MissionStatus.INVITATIONS_SENT)
 
 
 def _visible_missions(user: User) -> sa.Select:
-    query = sa.select(Mission).where(Mission.archived_at.is_(None))
-    if user.is_staff:
-        return query
-    if user.role == Role.CITY:
-        return query.where(Mission.city_id == user.city_id)
-    return query.where(Mission.status.in_(OPEN_STATUSES))
-
-
-def _is_invited(user: User, mission: Mission) -> bool:
-    if user.role != Role.COMPANY or user.company_id is None:
-        return False
-    row = participant(mission, user.company_id)
-    return row is not None and row.state != ParticipantState.PROPOSED and row.archived_at is None
-
-
-def _sees_shortlist(user: User, mission: Mission) -> bool:
-    return user.is_staff or (user.role == Role.CITY and user.city_id == mission.city_id)
+    return sa.select(Mission).where(
+        Mission.archived_at.is_(None), visible_missions_condition(user)
+    )
 
 
 def _mission_json(user: User, mission: Mission) -> dict:
-    shortlist = active_participants(mission) if _sees_shortlist(user, mission) else None
-    return serializers.mission(mission, shortlist)
+    shortlist = active_participants(mission) if sees_mission_shortlist(user, mission) else None
+    return serializers.mission(mission, mission_needs_for(user, mission), shortlist)
 
 
 MISSION_LIST_PARAMETERS = [
@@ -87,7 +74,8 @@ MISSION_LIST_PARAMETERS = [
     tag="missions",
     auth="required",
     description=(
-        "Curators see every mission, a focal point its city's, company members the open ones. "
+        "Curators see every mission, a focal point its city's, members of an approved company "
+        "those it was invited to (with only the needs they may see). "
         "The shortlist is included for curators and the city's focal point."
     ),
     parameters=MISSION_LIST_PARAMETERS,
@@ -108,10 +96,7 @@ def list_missions():
 
 def _visible_mission(user: User, mission_id: int) -> Mission:
     mission = get_or_404(Mission, mission_id, "mission")
-    visible = db.session.scalar(
-        _visible_missions(user).where(Mission.id == mission.id).with_only_columns(Mission.id)
-    )
-    if visible is None and not _is_invited(user, mission):
+    if mission.is_archived or not can_view_mission(user, mission):
         raise not_found("mission", mission_id)
     return mission
 

@@ -157,7 +157,9 @@ def participant(row: MissionCompany) -> dict:
     }
 
 
-def mission(record: Mission, shortlist: list[MissionCompany] | None) -> dict:
+def mission(
+    record: Mission, needs: list[Need], shortlist: list[MissionCompany] | None
+) -> dict:
     return {
         "id": record.id,
         "city": named(record.city),
@@ -168,7 +170,7 @@ def mission(record: Mission, shortlist: list[MissionCompany] | None) -> dict:
         "per_need_cap": record.per_need_cap,
         "status": record.status,
         "notes": record.notes or "",
-        "needs": [need_ref(n) for n in record.needs],
+        "needs": [need_ref(n) for n in needs],
         "shortlisted_at": _timestamp(record.shortlisted_at) if record.shortlisted_at else None,
         "shortlist": None if shortlist is None else [participant(row) for row in shortlist],
         "version": record.version,

@@ -20,7 +20,6 @@ from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
 from ypmatch.forms.missions import (
     AddCompanyForm,
-    InterestForm,
     InvitationResponseForm,
     MissionForm,
 )
@@ -34,7 +33,15 @@ from ypmatch.models import (
     NeedStatus,
     Role,
 )
-from ypmatch.permissions import require, roles_required, staff_required
+from ypmatch.permissions import (
+    can_view_mission,
+    mission_needs_for,
+    require,
+    roles_required,
+    sees_mission_shortlist,
+    staff_required,
+    visible_missions_condition,
+)
 from ypmatch.services.cities import active_cities
 from ypmatch.services.exports import mission_ics, shortlist_csv, shortlist_xlsx
 from ypmatch.services.matching import reason_label
@@ -50,7 +57,6 @@ from ypmatch.services.missions import (
     mark_joined,
     move_participant,
     participant,
-    raise_hand,
     respond_to_invitation,
     set_participant_flag,
     update_mission,
@@ -59,47 +65,37 @@ from ypmatch.services.records import ConflictError, update_record
 from ypmatch.views.records import render_history, report_conflict
 
 blueprint = Blueprint("missions", __name__, url_prefix="/missions")
-OPEN_STATUSES = (MissionStatus.PLANNING, MissionStatus.SHORTLISTED, MissionStatus.INVITATIONS_SENT)
 # A strong candidate scores at least this much for a need; below it the need is flagged.
 STRONG_SCORE = 0.15
 
 
-def _visible_missions_query() -> sa.Select:
-    query = sa.select(Mission).where(Mission.archived_at.is_(None))
-    if current_user.is_staff:
-        return query
-    if current_user.role == Role.CITY:
-        return query.where(Mission.city_id == current_user.city_id)
-    return query.where(Mission.status.in_(OPEN_STATUSES))
-
-
 def missions_list_query() -> sa.Select:
     """The missions the list shows the signed-in user (its exports reuse it)."""
-    return _visible_missions_query().order_by(Mission.start_date.desc(), Mission.id.desc())
+    return (
+        sa.select(Mission)
+        .where(Mission.archived_at.is_(None), visible_missions_condition(current_user))
+        .order_by(Mission.start_date.desc(), Mission.id.desc())
+    )
 
 
 def _get_mission(mission_id: int) -> Mission:
     mission = db.get_or_404(Mission, mission_id)
-    visible = db.session.scalar(
-        _visible_missions_query().where(Mission.id == mission.id).with_only_columns(Mission.id)
-    )
-    if visible is None and not _is_invited(mission):
+    if mission.is_archived and not current_user.is_staff:
+        abort(404)
+    if not can_view_mission(current_user, mission):
         abort(404)
     return mission
-
-
-def _is_invited(mission: Mission) -> bool:
-    if current_user.role != Role.COMPANY or current_user.company_id is None:
-        return False
-    row = participant(mission, current_user.company_id)
-    return row is not None and row.state != "proposed" and row.archived_at is None
 
 
 @blueprint.get("/")
 @login_required
 def index():
     missions = db.session.scalars(missions_list_query()).all()
-    return render_template("missions/index.html", missions=missions)
+    return render_template(
+        "missions/index.html",
+        missions=missions,
+        needs_for=lambda mission: mission_needs_for(current_user, mission),
+    )
 
 
 def _prepare(form: MissionForm) -> MissionForm:
@@ -201,9 +197,7 @@ def _need_coverage(mission: Mission, participants: list[MissionCompany]) -> list
 @login_required
 def show(mission_id: int):
     mission = _get_mission(mission_id)
-    can_see_list = current_user.is_staff or (
-        current_user.role == Role.CITY and current_user.city_id == mission.city_id
-    )
+    can_see_list = sees_mission_shortlist(current_user, mission)
     context = {}
     if can_see_list:
         participants = active_participants(mission)
@@ -239,10 +233,10 @@ def show(mission_id: int):
         "missions/show.html",
         reason_label=reason_label,
         mission=mission,
+        needs=mission_needs_for(current_user, mission),
         can_see_list=can_see_list,
         own_row=own_row,
         response_form=InvitationResponseForm(),
-        interest_form=InterestForm(),
         confirm_form=ConfirmForm(),
         **context,
     )
@@ -337,7 +331,7 @@ def change_status(mission_id: int):
 @blueprint.post("/<int:mission_id>/respond")
 @roles_required(Role.COMPANY)
 def respond(mission_id: int):
-    mission = db.get_or_404(Mission, mission_id)
+    mission = _get_mission(mission_id)
     row = participant(mission, current_user.company_id) if current_user.company_id else None
     require(row is not None and row.archived_at is None)
     form = InvitationResponseForm()
@@ -354,20 +348,6 @@ def respond(mission_id: int):
             flash(_("Thank you, your answer is recorded."), "success")
     else:
         flash(_("Choose whether you will join."), "error")
-    return redirect(url_for("missions.show", mission_id=mission.id))
-
-
-@blueprint.post("/<int:mission_id>/interest")
-@roles_required(Role.COMPANY)
-def interest(mission_id: int):
-    mission = _get_mission(mission_id)
-    company = current_user.company
-    require(company is not None and company.is_approved and mission.status in OPEN_STATUSES)
-    form = InterestForm()
-    if form.validate_on_submit():
-        raise_hand(company, current_user, form.note.data or "", mission=mission)
-        db.session.commit()
-        flash(_("The bureau knows you are interested."), "success")
     return redirect(url_for("missions.show", mission_id=mission.id))
 
 
