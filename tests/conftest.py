@@ -9,13 +9,14 @@ transaction is never committed, and the session joins it through savepoints.
 import os
 import sqlite3
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.pool import StaticPool
 
+from tests.smtp_server import SmtpServer
 from ypmatch import create_app
 from ypmatch.extensions import db
 from ypmatch.models import (
@@ -254,3 +255,77 @@ def empty_database_url(tmp_path):
         admin.dispose()
     else:
         yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+
+
+START = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(scope="module")
+def smtp_server():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+class Clock:
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def mail(app, smtp_server):
+    """SMTP pointed at the test server and an injectable clock, restored afterwards."""
+    clock = Clock(START)
+    saved = {key: app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "CLOCK")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, CLOCK=clock)
+    smtp_server.messages.clear()
+    yield clock
+    app.config.update(saved)
+
+
+@pytest.fixture
+def strict_app_factory(tmp_path):
+    """Apps of their own with CSRF and rate limiting on, as in production."""
+    made = []
+
+    def make(**overrides):
+        app = create_app({
+            "TESTING": True,
+            "SECRET_KEY": "strict",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": StaticPool,
+                                          "connect_args": {"check_same_thread": False}},
+            "INSTANCE_PATH": str(tmp_path),
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": True,
+            "MAIL_SEND_AFTER_REQUEST": False,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            **overrides,
+        })
+        app.test_client_class = IsolatedRequestClient
+        context = app.app_context()
+        context.push()
+        db.create_all()
+        create_user("curator@example.org", PASSWORD, "curator", None, name="Curator")
+        db.session.commit()
+        made.append((app, context))
+        return app
+
+    yield make
+    for _app, context in reversed(made):
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+        context.pop()
+
+
+@pytest.fixture
+def strict_app(strict_app_factory):
+    return strict_app_factory()

@@ -93,6 +93,22 @@ def test_revoked_token_and_deactivated_account_are_refused(api, tokens, world):
     assert api("GET", "/me", "curator").status_code == 200
 
 
+@pytest.mark.parametrize("change", [{"role": "curator"}, {"active": ""}])
+def test_tokens_end_when_an_admin_changes_the_accounts_access(client, login_as, api, tokens,
+                                                              world, change):
+    assert api("GET", "/me", "member_b").status_code == 200
+    login_as("admin")
+    form = {"email": world.member_b.email, "name": "Member B", "role": "company",
+            "company_id": world.company_b.id, "city_id": 0, "active": "y", **change}
+    response = client.post(f"/admin/users/{world.member_b.id}/edit", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    _problem(api("GET", "/me", "member_b"), 401)
+    # Giving the access back does not bring the old token back.
+    form.update({"role": "company", "active": "y"})
+    assert client.post(f"/admin/users/{world.member_b.id}/edit", data=form).status_code == 302
+    _problem(api("GET", "/me", "member_b"), 401)
+
+
 def test_a_signed_in_browser_session_does_not_authenticate_api_calls(client, auth, world):
     assert auth.login(world.curator.email).status_code == 302
     body = {"city_id": world.cebu.id, "title_en": "Sneaky", "description_en": "From a cookie"}

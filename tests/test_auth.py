@@ -28,15 +28,6 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, world):
     assert "Email or password is wrong" in unknown.get_data(as_text=True)
 
 
-def test_account_locks_after_repeated_failures(client, auth, world):
-    for _ in range(3):  # LOGIN_MAX_FAILURES in the test settings
-        auth.login(world.curator.email, "wrong password")
-    # Even the right password is refused while the account is locked.
-    assert auth.login(world.curator.email).status_code == 401
-    db.session.expire_all()
-    assert world.curator.locked_until is not None
-
-
 def test_login_does_not_redirect_elsewhere(client, world):
     response = client.post(
         "/login?next=https://evil.example/", data={"email": world.curator.email,

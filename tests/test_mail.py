@@ -1,48 +1,15 @@
 """Email over real SMTP: alerts in the member's language, digests, the queue, tokens."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD
-from tests.smtp_server import SmtpServer
+from tests.conftest import PASSWORD, START
 from ypmatch.extensions import db
 from ypmatch.models import MessageStatus, Need, NeedStatus, Outcome, OutgoingMessage, Visibility
 from ypmatch.services.jobs import run_jobs
 from ypmatch.services.mail import send_queued
-
-START = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-class Clock:
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def mail(app, smtp_server):
-    """SMTP pointed at the test server and an injectable clock, restored afterwards."""
-    clock = Clock(START)
-    saved = {key: app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "CLOCK")}
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, CLOCK=clock)
-    smtp_server.messages.clear()
-    yield clock
-    app.config.update(saved)
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ INVENTORY = {
     "main.index": PUBLIC,
     "main.switch_language": PUBLIC,
     "auth.login": PUBLIC,
+    "auth.unlock": TOKEN,
     "auth.logout": PUBLIC,
     "auth.signup": PUBLIC,
     "auth.account": SIGNED_IN,

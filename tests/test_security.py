@@ -1,38 +1,8 @@
 """CSRF, cookies, headers, session rotation, sign-out, login throttling."""
 
 import pytest
-from sqlalchemy.pool import StaticPool
 
-from tests.conftest import PASSWORD, IsolatedRequestClient
-from ypmatch import create_app
-from ypmatch.extensions import db
-from ypmatch.services.accounts import create_user
-
-
-@pytest.fixture
-def strict_app(tmp_path):
-    """An app of its own with CSRF and rate limiting on, as in production."""
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "strict",
-        "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": StaticPool,
-                                      "connect_args": {"check_same_thread": False}},
-        "INSTANCE_PATH": str(tmp_path),
-        "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": True,
-        "MAIL_SEND_AFTER_REQUEST": False,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    })
-    app.test_client_class = IsolatedRequestClient
-    with app.app_context():
-        db.create_all()
-        create_user("curator@example.org", PASSWORD, "curator", None, name="Curator")
-        db.session.commit()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+from tests.conftest import PASSWORD
 
 
 def _csrf_token(client, url: str) -> str:
@@ -88,20 +58,53 @@ def test_cookies_are_http_only_and_same_site(strict_app):
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_failed_sign_ins_are_throttled_per_account(strict_app):
-    client = strict_app.test_client()
-    token = _csrf_token(client, "/login")
-    statuses = []
-    for attempt in range(12):
-        response = client.post(
-            "/login",
-            data={"email": "curator@example.org", "password": "wrong", "csrf_token": token},
-            environ_base={"REMOTE_ADDR": f"10.0.0.{attempt}"},  # a different address each time
-        )
-        statuses.append(response.status_code)
-    assert statuses[:10] == [401] * 10
-    assert statuses[10:] == [429, 429]
-    assert "Too many attempts" in response.get_data(as_text=True)
+def test_secure_cookies_setting_covers_the_remember_me_cookie(strict_app_factory, monkeypatch):
+    monkeypatch.setenv("YPMATCH_SECURE_COOKIES", "1")
+    app = strict_app_factory()
+    client = app.test_client()
+    page = client.get("/login", base_url="https://localhost").get_data(as_text=True)
+    marker = 'name="csrf_token" type="hidden" value="'
+    token = page[page.index(marker) + len(marker):].split('"', 1)[0]
+    response = client.post("/login", data={"email": "curator@example.org", "password": PASSWORD,
+                                           "csrf_token": token, "remember": "y"},
+                           base_url="https://localhost",
+                           headers={"Referer": "https://localhost/login"})
+    cookies = {cookie.split("=", 1)[0]: cookie for cookie in response.headers.getlist("Set-Cookie")}
+    assert {"session", "remember_token", "ypmatch_known_browser"} <= set(cookies)
+    for cookie in cookies.values():
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Expires" in cookies["remember_token"]
+
+
+def test_signed_in_pages_are_never_cached(client, login_as):
+    assert "no-store" not in client.get("/needs/").headers.get("Cache-Control", "")
+    login_as("admin")
+    for url in ("/account", "/admin/users", "/needs/", "/api/v1/needs"):
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "no-store", url
+    static = client.get("/static/css/app.css")
+    static.close()
+    assert static.headers.get("Cache-Control") != "no-store"
+
+
+def test_idle_sessions_end(app, client, login_as, mail):
+    login_as("curator")
+    assert client.get("/account").status_code == 200
+    mail.advance(hours=7)
+    assert client.get("/account").status_code == 200  # activity keeps it going
+    mail.advance(hours=8, minutes=1)
+    response = client.get("/account")
+    assert response.status_code == 302 and "/login" in response.location
+    assert "without activity" in client.get("/login").get_data(as_text=True)
+
+
+def test_remembered_sessions_end_after_the_remember_period(app, client, world, mail):
+    client.post("/login", data={"email": world.curator.email, "password": PASSWORD,
+                                "remember": "y"})
+    mail.advance(hours=20)
+    assert client.get("/account").status_code == 200
+    mail.advance(days=15)
+    assert client.get("/account").status_code == 302
 
 
 def test_failed_sign_ins_are_throttled_per_address(strict_app):

@@ -35,13 +35,22 @@ def create_app(config: dict | None = None):
         register_extensions,
         register_mail_after_requests,
         register_request_guards,
+        register_session_guards,
         register_template_helpers,
     )
+
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX"]
+        # The client's address, scheme and host as the trusted proxies saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_request_guards(app)
+    register_session_guards(app)
     register_template_helpers(app)
     register_mail_after_requests(app)
     register_cli(app)

@@ -5,7 +5,7 @@ import sqlite3
 import threading
 import time
 
-from flask import Flask, abort, render_template, request, session
+from flask import Flask, abort, flash, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -174,6 +174,47 @@ def register_request_guards(app: Flask) -> None:
             for value in values.values():
                 if "\x00" in value:
                     abort(400)
+
+
+def register_session_guards(app: Flask) -> None:
+    """Signed-in sessions end when idle, and nothing a signed-in user sees is cached."""
+    from flask_login import logout_user, user_loaded_from_cookie
+
+    @user_loaded_from_cookie.connect_via(app)
+    def _restored_from_cookie(_sender, user):
+        session["remembered"] = True
+
+    @app.before_request
+    def end_idle_sessions():
+        if request.endpoint == "static" or "_user_id" not in session:
+            return
+        from ypmatch import clock
+
+        now = clock.now().timestamp()
+        if session.get("remembered"):
+            allowed = app.config["REMEMBER_COOKIE_DURATION"].total_seconds()
+        else:
+            allowed = app.config["IDLE_TIMEOUT_MINUTES"] * 60
+        last_seen = session.get("seen_at")
+        if isinstance(last_seen, int | float) and now - last_seen > allowed:
+            locale = session.get("locale")
+            logout_user()
+            session.clear()
+            if locale:
+                session["locale"] = locale
+            flash(_l("You were signed out after a while without activity."), "info")
+            return
+        # One write a minute keeps the cookie from changing on every request.
+        if not isinstance(last_seen, int | float) or now - last_seen > 60:
+            session["seen_at"] = int(now)
+
+    @app.after_request
+    def no_store_when_signed_in(response):
+        signed_in = "_user_id" in session or request.headers.get("Authorization")
+        if signed_in and request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Cookie")
+        return response
 
 
 def register_template_helpers(app: Flask) -> None:

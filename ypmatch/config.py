@@ -4,6 +4,7 @@ import functools
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ENV_PREFIX = "YPMATCH_"
@@ -37,6 +38,7 @@ def _development_secret_key(instance_path: Path) -> str:
 
 def load_config(instance_path: Path) -> dict:
     """Settings read from the environment at app creation time."""
+    secure_cookies = _env_bool("SECURE_COOKIES", False)
     database_url = _env("DATABASE_URL") or f"sqlite:///{instance_path / 'ypmatch.sqlite3'}"
     return {
         "SECRET_KEY": _env("SECRET_KEY") or _development_secret_key(instance_path),
@@ -46,13 +48,25 @@ def load_config(instance_path: Path) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ["en", "ja"],
         "PER_PAGE": int(_env("PER_PAGE", "20")),
+        # Wrong passwords for one account from one address before that address must wait
+        # (30 s, doubling with each further failure, up to LOGIN_LOCKOUT_SECONDS) ...
         "LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(_env("LOGIN_LOCKOUT_SECONDS", "900")),
+        # ... and from all addresses before browsers the owner never used must wait too
+        # (the owner is emailed a link that lifts it).
+        "LOGIN_ACCOUNT_MAX_FAILURES": int(_env("LOGIN_ACCOUNT_MAX_FAILURES", "20")),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "PROXY_FIX": int(_env("PROXY_FIX", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", False),
+        "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(_env("REMEMBER_DAYS", "14"))),
+        # A signed-in session ends after this long without a request ("remember me":
+        # after REMEMBER_DAYS).
+        "IDLE_TIMEOUT_MINUTES": int(_env("IDLE_TIMEOUT_MINUTES", "480")),
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         # Links in emails point here.
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),

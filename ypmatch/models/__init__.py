@@ -30,7 +30,7 @@ from ypmatch.models.missions import (
 )
 from ypmatch.models.needs import FUNDING_SOURCES, Need, NeedStatus, Visibility
 from ypmatch.models.needs import need_sectors as need_sectors_table
-from ypmatch.models.users import Role, User
+from ypmatch.models.users import Role, SignInThrottle, User
 
 __all__ = [
     "AlertFrequency",
@@ -64,6 +64,7 @@ __all__ = [
     "Role",
     "Sector",
     "Technology",
+    "SignInThrottle",
     "User",
     "Visibility",
     "need_sectors_table",

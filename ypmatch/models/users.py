@@ -69,3 +69,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_staff(self) -> bool:
         """Bureau staff: curators and admins see and curate everything."""
         return self.role in (Role.CURATOR, Role.ADMIN)
+
+
+class SignInThrottle(db.Model):
+    """Wrong passwords for one account from one client address, and how long it must wait."""
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (sa.UniqueConstraint("user_id", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(sa.String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_failure_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)

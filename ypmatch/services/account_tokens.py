@@ -5,7 +5,7 @@ password changes the token no longer verifies, which makes it single-use.
 """
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -83,3 +83,50 @@ def user_for_confirm_token(token: str, secret_key: str, max_age: int, now: datet
     if user.email_confirmed_at is not None:
         raise TokenError("used")
     return user
+
+
+UNLOCK_SALT = "ypmatch.sign-in-unlock"
+KNOWN_BROWSER_SALT = "ypmatch.known-browser"
+
+
+def _lock_stamp(user: User) -> int | None:
+    locked_until = user.locked_until
+    if locked_until is None:
+        return None
+    if locked_until.tzinfo is None:  # SQLite returns naive UTC
+        locked_until = locked_until.replace(tzinfo=UTC)
+    return int(locked_until.timestamp())
+
+
+def make_unlock_token(user: User, secret_key: str, now: datetime) -> str:
+    """A link that ends the account-wide sign-in wait; it works for the wait it was sent for."""
+    return _serializer(secret_key, UNLOCK_SALT).dumps(
+        {"user": user.id, "lock": _lock_stamp(user), "iat": int(now.timestamp())}
+    )
+
+
+def user_for_unlock_token(token: str, secret_key: str, max_age: int, now: datetime) -> User:
+    payload = _loads(_serializer(secret_key, UNLOCK_SALT), token, max_age, now)
+    user = (
+        db.session.get(User, payload.get("user")) if isinstance(payload.get("user"), int) else None
+    )
+    if user is None or not user.active or user.deleted_at is not None:
+        raise TokenError("invalid")
+    if payload.get("lock") is None or payload.get("lock") != _lock_stamp(user):
+        raise TokenError("used")
+    return user
+
+
+def make_known_browser_token(user: User, secret_key: str, now: datetime) -> str:
+    """Proof, kept in a cookie, that the account's owner signed in from this browser."""
+    return _serializer(secret_key, KNOWN_BROWSER_SALT).dumps(
+        {"user": user.id, "iat": int(now.timestamp())}
+    )
+
+
+def known_browser_user_id(token: str, secret_key: str, max_age: int, now: datetime) -> int | None:
+    try:
+        payload = _loads(_serializer(secret_key, KNOWN_BROWSER_SALT), token, max_age, now)
+    except TokenError:
+        return None
+    return payload.get("user") if isinstance(payload.get("user"), int) else None

@@ -1,7 +1,6 @@
 """Accounts: creation, sign-in with lockout, roles."""
 
 import secrets
-from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -63,32 +62,6 @@ def create_user(
     return user
 
 
-def authenticate(email: str, password: str, max_failures: int, lockout_seconds: int) -> User | None:
-    """The user if the credentials are right and the account is not locked.
-
-    Failures count per account; after ``max_failures`` the account is locked for
-    ``lockout_seconds`` whatever password is tried, so guessing is slow.
-    """
-    user = find_user_by_email(email)
-    now = utcnow()
-    if user is None:
-        return None
-    locked_until = user.locked_until
-    if locked_until is not None and locked_until.tzinfo is None:
-        locked_until = locked_until.replace(tzinfo=now.tzinfo)
-    if locked_until is not None and locked_until > now:
-        return None
-    if not user.check_password(password) or not user.active:
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(seconds=lockout_seconds)
-            user.failed_logins = 0
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    return user
-
-
 def update_account(user: User, data: dict, actor: User | None, source: str = "web") -> None:
     changes = {}
     for field, value in data.items():
@@ -97,11 +70,21 @@ def update_account(user: User, data: dict, actor: User | None, source: str = "we
             changes[field] = [old, value]
             setattr(user, field, value)
     if changes:
-        if "role" in changes or "active" in changes:
-            # Role or access changed: sign the user out of existing sessions.
+        access_changed = {"role", "active", "company_id", "city_id"} & set(changes)
+        if access_changed:
+            # What the account may do changed: its sessions and API tokens end with it.
             user.session_token = secrets.token_hex(16)
+            _revoke_api_tokens(user)
         db.session.flush()
         add_history(user, "update", actor, changes=changes, source=source)
+
+
+def _revoke_api_tokens(user: User) -> None:
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def set_locale(user: User, locale: str) -> None:
@@ -130,11 +113,7 @@ def anonymise_account(user: User, actor: User | None) -> None:
     for search in db.session.scalars(sa.select(SavedSearch).where(SavedSearch.user_id == user.id)):
         db.session.delete(search)
     db.session.execute(sa.delete(PendingAlert).where(PendingAlert.user_id == user.id))
-    db.session.execute(
-        sa.update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    _revoke_api_tokens(user)
     # Earlier history of the account itself held the address and name: scrub them there too.
     for entry in db.session.scalars(
         sa.select(HistoryEntry).where(

@@ -12,6 +12,7 @@ from ypmatch.services.alerts import (
 )
 from ypmatch.services.mail import send_queued
 from ypmatch.services.notifications import url_context
+from ypmatch.services.sign_in import forget_old_failures
 
 
 @dataclass
@@ -20,6 +21,7 @@ class JobReport:
     digests: int = 0
     stale_reminders: int = 0
     expired_needs: int = 0
+    forgotten_sign_in_failures: int = 0
     sent: int = 0
     deferred: int = 0
     failed: int = 0
@@ -36,6 +38,7 @@ def run_jobs(now: datetime, send: bool = True) -> JobReport:
         report.expired_needs = expire_needs(now)
         report.stale_reminders = remind_stale_profiles(now)
         report.digests = deliver_digests(now)
+        report.forgotten_sign_in_failures = forget_old_failures(now)
         db.session.commit()
         if send:
             sent = send_queued(now)

@@ -37,13 +37,14 @@ from ypmatch.services.accounts import (
 from ypmatch.services.cities import active_cities, active_sectors
 from ypmatch.services.companies import company_members
 from ypmatch.services.notifications import send_to_user
+from ypmatch.services.sign_in import lift_waits
 
 blueprint = Blueprint("accounts", __name__)
 INVITATION_DAYS = 7
 CONFIRM_DAYS = 7
 
 
-def _token_problem(reason: str) -> str:
+def token_problem(reason: str) -> str:
     return {
         "expired": _("This link has expired. Ask for a new one."),
         "used": _("This link has been used already."),
@@ -93,13 +94,12 @@ def _set_password_page(token: str, purpose: str, max_age: int):
         )
     except TokenError as error:
         return render_template(
-            "accounts/token_problem.html", message=_token_problem(error.reason)
+            "accounts/token_problem.html", message=token_problem(error.reason)
         ), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
-        user.failed_logins = 0
-        user.locked_until = None
+        lift_waits(user)
         if user.email_confirmed_at is None:
             user.email_confirmed_at = clock.now()  # the emailed link proved the address
         user.session_token = secrets.token_hex(16)  # sessions opened with the old password end
@@ -128,7 +128,7 @@ def confirm_email(token: str):
         )
     except TokenError as error:
         return render_template(
-            "accounts/token_problem.html", message=_token_problem(error.reason)
+            "accounts/token_problem.html", message=token_problem(error.reason)
         ), 400
     user.email_confirmed_at = clock.now()
     db.session.commit()
