@@ -244,3 +244,38 @@ def test_cli_missions(runner, mission_world):
     assert bad.exit_code != 0 and "no partner city" in bad.output
     missing = runner.invoke(args=["missions", "shortlist", "999"])
     assert missing.exit_code != 0
+
+
+def test_exports_never_run_names_as_formulas_nor_break_lines(client, login_as, mission_world):
+    """Every cell of the shortlist files goes through one escaping rule; the calendar
+    escapes every line break."""
+    world = mission_world
+    hostile = world.mission_companies[0]
+    hostile.name_ja = '=HYPERLINK("http://evil.example","Open")'
+    world.mission_companies[1].name_ja = "\tTabbed"
+    world.mission_companies[2].name_ja = "\u202eevil\u202c Co."
+    db.session.commit()
+    login_as("curator")
+    mission = _create_mission(client, world, slots=5, notes="Line one\rSUMMARY:forged")
+    assert "\r" in mission.notes
+    client.post(f"/missions/{mission.id}/shortlist")
+
+    workbook = load_workbook(io.BytesIO(client.get(f"/missions/{mission.id}/shortlist.xlsx").data))
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                assert "\u202e" not in str(cell.value or "")
+    header = [cell.value for cell in workbook["Coverage"][1]]
+    assert '=HYPERLINK("http://evil.example","Open")' in header
+
+    rows = list(csv.reader(io.StringIO(
+        client.get(f"/missions/{mission.id}/shortlist.csv").data.decode("utf-8-sig"))))
+    names = {row[1] for row in rows[1:]} | {row[2] for row in rows[1:]}
+    assert "'=HYPERLINK(\"http://evil.example\",\"Open\")" in names
+    assert "'\tTabbed" in names
+    assert "evil Co." in names
+
+    ics = client.get(f"/missions/{mission.id}/calendar.ics").get_data(as_text=True)
+    assert "\r\nSUMMARY:forged" not in ics and "\rSUMMARY" not in ics
+    assert "Line one\\nSUMMARY:forged" in ics

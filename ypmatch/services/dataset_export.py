@@ -16,9 +16,6 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import selectinload
 
@@ -27,13 +24,11 @@ from ypmatch.extensions import db
 from ypmatch.models import Company, Mission, Need, Outcome, PartnerCity, Sector, Technology
 from ypmatch.services.imports.columns import LAYOUTS, Column
 from ypmatch.services.missions import active_participants
+from ypmatch.services.spreadsheet_cells import csv_cell, xlsx_cell
 
 FORMATS = ("csv", "xlsx")
 KINDS = tuple(LAYOUTS)
 BATCH = 500
-# Text a spreadsheet would run as a formula gets an apostrophe in CSV (the importer takes
-# it off again); so does text that already starts with one, so the rule can be undone.
-CSV_ESCAPED_STARTS = ("=", "+", "-", "@", "'", "\t", "\r")
 WIDE_COLUMNS = {
     "description_ja", "description_en", "technology_description_ja", "technology_description_en",
     "track_record", "notes", "reason", "companies",
@@ -198,40 +193,15 @@ def full_query(kind: str) -> sa.Select:
 # -- writers ------------------------------------------------------------------------------
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(CSV_ESCAPED_STARTS) else text
-
-
 def write_csv(columns: tuple[Column, ...], rows: Iterable[list], language: str, out: BinaryIO):
     """UTF-8 with a BOM, so Excel opens Japanese text correctly."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text)
     writer.writerow([column.header(language) for column in columns])
     for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     text.flush()
     text.detach()
-
-
-def _xlsx_cell(sheet, value):
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if not value:
-            return None
-        # Text stays text: a cell starting with "=" must not become a formula.
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
 
 
 def _data_sheet(workbook: Workbook, title: str, columns, language: str):
@@ -240,12 +210,7 @@ def _data_sheet(workbook: Workbook, title: str, columns, language: str):
         width = 50 if column.key in WIDE_COLUMNS else 18
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header(language))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    sheet.append([xlsx_cell(sheet, column.header(language), bold=True) for column in columns])
     return sheet
 
 
@@ -260,7 +225,7 @@ def write_xlsx(
     workbook = Workbook(write_only=True)
     sheet = _data_sheet(workbook, title, columns, language)
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     if instructions is not None:
         notes = workbook.create_sheet(title="説明 Instructions")
         notes.column_dimensions["A"].width = 28
@@ -268,7 +233,7 @@ def write_xlsx(
         notes.column_dimensions["C"].width = 60
         notes.column_dimensions["D"].width = 60
         for row in instructions:
-            notes.append([_xlsx_cell(notes, value) for value in row])
+            notes.append([xlsx_cell(notes, value) for value in row])
     workbook.save(out)
 
 

@@ -2,12 +2,12 @@
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ypmatch import labels
@@ -15,6 +15,7 @@ from ypmatch.extensions import db
 from ypmatch.models import Mission, MissionCompany, Role, User
 from ypmatch.services.matching import reason_label
 from ypmatch.services.missions import active_participants
+from ypmatch.services.spreadsheet_cells import csv_cell, xlsx_cell
 
 
 def need_label(need, locale: str) -> str:
@@ -122,53 +123,48 @@ def contacts_table(mission: Mission, locale: str) -> tuple[list[str], list[list]
 
 
 def shortlist_xlsx(mission: Mission, locale: str) -> bytes:
-    workbook = Workbook()
+    workbook = Workbook(write_only=True)
     sheets = [
         (_("Companies"), shortlist_table(mission, locale)),
         (_("Coverage"), coverage_matrix(mission, locale)),
         (_("Contacts"), contacts_table(mission, locale)),
     ]
-    workbook.remove(workbook.active)
     for title, (headers, rows) in sheets:
         sheet = workbook.create_sheet(title=title[:31])
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_safe_cell(value) for value in row])
         for index, header in enumerate(headers, start=1):
             width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows] or [10])
             sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, width + 2))
         sheet.freeze_panes = "A2"
+        sheet.append([xlsx_cell(sheet, header, bold=True) for header in headers])
+        for row in rows:
+            sheet.append([xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _safe_cell(value):
-    # Text starting with = + - @ would run as a formula in a spreadsheet (CSV/formula injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def shortlist_csv(mission: Mission, locale: str) -> bytes:
     headers, rows = shortlist_table(mission, locale)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers)
+    writer.writerow([csv_cell(header) for header in headers])
     for row in rows:
-        writer.writerow([_safe_cell(value) for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     # UTF-8 with BOM so Excel opens the Japanese correctly.
     return buffer.getvalue().encode("utf-8-sig")
 
 
+# Every way text can break a line: a lone CR ends an iCalendar line as surely as CRLF.
+LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+OTHER_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f]")
+
+
 def _ics_escape(text: str) -> str:
+    text = OTHER_CONTROLS.sub("", LINE_BREAKS.sub("\n", text))
     return (
         text.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
-        .replace("\r\n", "\\n")
         .replace("\n", "\\n")
     )
 
