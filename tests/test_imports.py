@@ -241,10 +241,14 @@ def test_needs_import_matches_by_ref_then_city_and_title(world, tmp_path):
 
 def test_cells_are_checked_as_the_forms_check_them(world, tmp_path):
     rows = [
-        ["name_en", "website", "description_en"],
-        ["Too long " * 30, "example.jp", "bell_x0007_"],  # as Excel writes "\a"
+        ["name_en", "website", "description_en", "name_ja"],
+        ["Too long " * 30, "example.jp", "bell_x0007_", "二行の\n社名"],  # as Excel writes "\a"
+        ["Evil\u202e Co", "", "Two lines\nare fine in prose", ""],
     ]
     errors = run("companies", write_xlsx(tmp_path / "c.xlsx", rows)).errors
+    assert "row 2, column 'name_ja': write this cell on one line" in errors
+    assert "row 3, column 'name_en': remove the text-direction control characters" in errors
+    assert not any("row 3, column 'description_en'" in error for error in errors)
     assert "row 2, column 'name_en': 269 characters; at most 200" in errors
     assert "row 2, column 'website': a website starts with http:// or https://" in errors
     assert "row 2, column 'description_en': remove the control characters from this cell" in errors

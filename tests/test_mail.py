@@ -255,3 +255,21 @@ def test_digest_lines_show_band_concepts_and_the_quoted_sentence(app, world):
     assert f"{need.title_en} (" in body and "[Strong fit]" in body
     assert "Why it fits: non-revenue water\n" in body
     assert "  The need says “Two thirds of our water is lost.”\n  http://" in body
+
+
+def test_a_message_that_cannot_be_built_fails_with_its_reason_and_the_batch_goes_on(
+    app, members, mail, smtp_server
+):
+    from ypmatch.services.mail import queue_message
+
+    broken = queue_message("someone@example.org", "Invitation: Evil\r\nBcc: x@example.org",
+                           "Body", "test", mail())
+    queue_message("other@example.org", "Fine", "Body", "test", mail())
+    db.session.commit()
+    report = send_queued(mail())
+    assert report.failed == 1 and report.sent == 1
+    db.session.refresh(broken)
+    assert broken.status == MessageStatus.FAILED
+    assert "cannot be built" in broken.last_error
+    assert [m["Subject"] for m in smtp_server.messages] == ["Fine"]
+    assert send_queued(mail()).failed == 0  # not tried again on the next run

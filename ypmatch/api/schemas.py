@@ -15,6 +15,7 @@ from ypmatch.models import (
     Visibility,
 )
 from ypmatch.models.companies import YOKOHAMA_WARDS
+from ypmatch.text_rules import json_schema_character_class
 
 MAX_ID = 2_147_483_647
 # The web forms refuse control characters other than tab and line breaks; so does the API.
@@ -34,6 +35,32 @@ def text(max_length: int, description: str = "") -> dict:
         "pattern": NO_CONTROL_CHARACTERS,
         "x-pattern-message": "must not contain control characters",
     }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+_NOT_IN_ONE_LINE = _CONTROL + json_schema_character_class()
+
+
+def line(max_length: int, description: str = "", required: bool = False) -> dict:
+    """A one-line string: a name, a title (no line breaks or direction controls)."""
+    schema = {
+        "type": "string",
+        "maxLength": max_length,
+        "pattern": (
+            f"^[^{_NOT_IN_ONE_LINE}]*[^\\s{_NOT_IN_ONE_LINE}][^{_NOT_IN_ONE_LINE}]*$"
+            if required
+            else f"^[^{_NOT_IN_ONE_LINE}]*$"
+        ),
+        "x-pattern-message": (
+            "must not be blank, and must be one line without control characters"
+            if required
+            else "must be one line without control characters"
+        ),
+    }
+    if required:
+        schema["minLength"] = 1
     if description:
         schema["description"] = description
     return schema
@@ -126,8 +153,8 @@ VERSION = {
 
 NEED_FIELDS = {
     "city_id": identifier("The partner city. A city focal point gives its own city."),
-    "title_en": text(200, "Title in English."),
-    "title_ja": text(200, "Title in Japanese."),
+    "title_en": line(200, "Title in English."),
+    "title_ja": line(200, "Title in Japanese."),
     "description_en": text(10000),
     "description_ja": text(10000),
     "sector_ids": id_list("Sectors, by id (see /sectors)."),
@@ -139,7 +166,7 @@ NEED_FIELDS = {
         "uniqueItems": True,
         "description": "Funding hints.",
     },
-    "timeline": text(120, "For example '2027–2029'."),
+    "timeline": line(120, "For example '2027–2029'."),
 }
 NEED_CREATE = body(
     NEED_FIELDS,
@@ -153,8 +180,8 @@ NEED_UPDATE = body({**NEED_FIELDS, "version": VERSION}, required=["version"])
 
 COMPANY_UPDATE = body(
     {
-        "name_ja": text(200),
-        "name_en": text(200),
+        "name_ja": line(200),
+        "name_en": line(200),
         "ward": enum(["", *YOKOHAMA_WARDS], "Yokohama ward; empty for none."),
         "size": enum(CompanySize),
         "website": {
@@ -178,8 +205,8 @@ COMPANY_UPDATE = body(
 )
 
 TECHNOLOGY_FIELDS = {
-    "title_ja": text(200),
-    "title_en": text(200),
+    "title_ja": line(200),
+    "title_en": line(200),
     "description_ja": text(10000),
     "description_en": text(10000),
     "track_record": text(5000),
@@ -197,7 +224,7 @@ TECHNOLOGY_UPDATE = body({**TECHNOLOGY_FIELDS, "version": VERSION}, required=["v
 MISSION_CREATE = body(
     {
         "city_id": identifier("The partner city visited."),
-        "title": required_text(200),
+        "title": line(200, required=True),
         "start_date": nullable(date_field("First day.")),
         "end_date": nullable(date_field("Last day; not before the first.")),
         "slots": {"type": "integer", "minimum": 1, "maximum": 50, "default": 8},

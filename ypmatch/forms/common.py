@@ -6,6 +6,8 @@ from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField,
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ypmatch.text_rules import one_line_problem
+
 
 def strip_text(value):
     return value.strip() if isinstance(value, str) else value
@@ -18,6 +20,14 @@ def no_control_characters(_form, field) -> None:
         raise ValidationError(_l("Remove the control characters from this field."))
 
 
+def one_line(_form, field) -> None:
+    problem = isinstance(field.data, str) and one_line_problem(field.data)
+    if problem == "line break":
+        raise ValidationError(_l("Write this on one line."))
+    if problem:
+        raise ValidationError(_l("Remove the text-direction control characters."))
+
+
 def as_choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the option objects WTForms expects."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -28,6 +38,7 @@ def text_field(label, max_length: int, required: bool = False, **kwargs) -> Stri
         InputRequired() if required else Optional(),
         Length(max=max_length),
         no_control_characters,
+        one_line,
     ]
     return StringField(label, validators=validators, filters=[strip_text], **kwargs)
 

@@ -128,12 +128,19 @@ def send_queued(now: datetime, limit: int = 100) -> SendReport:
             continue
         message = db.session.get(OutgoingMessage, message_id)
         try:
-            _deliver(
-                build_email(message, config["MAIL_SENDER"]),
-                config,
-                current_app.instance_path,
-                message.id,
-            )
+            email = build_email(message, config["MAIL_SENDER"])
+            bytes(email)  # a header that cannot be written fails here, not halfway through
+        except (ValueError, TypeError, UnicodeError) as error:
+            # Trying again builds the same broken message: it fails now, with the reason,
+            # and the rest of the batch goes out.
+            message.attempts += 1
+            message.status = MessageStatus.FAILED
+            message.last_error = f"The message cannot be built: {error}"[:2000]
+            report.failed += 1
+            db.session.commit()
+            continue
+        try:
+            _deliver(email, config, current_app.instance_path, message.id)
         except (OSError, smtplib.SMTPException) as error:
             message.attempts += 1
             message.last_error = f"{type(error).__name__}: {error}"[:2000]

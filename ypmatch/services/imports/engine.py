@@ -26,6 +26,7 @@ from ypmatch.services.imports.columns import Column
 from ypmatch.services.imports.reading import ImportRefused, Limits, open_table
 from ypmatch.services.imports.values import InvalidValue, Term, Vocabulary, parse_bool, parse_date
 from ypmatch.services.records import mark_matcher_inputs_changed, record_type, snapshot
+from ypmatch.text_rules import ONE_LINE_MAX_LENGTH, one_line_problem
 
 SOURCE = "import"
 CHUNK_ROWS = 500
@@ -133,6 +134,12 @@ class Cells:
             self.error(key, _("%(n)d characters; at most %(max)d", n=len(value), max=max_length))
         if CONTROL_CHARACTERS.search(value):
             self.error(key, _("remove the control characters from this cell"))
+        elif max_length <= ONE_LINE_MAX_LENGTH:
+            problem = one_line_problem(value)
+            if problem == "line break":
+                self.error(key, _("write this cell on one line"))
+            elif problem:
+                self.error(key, _("remove the text-direction control characters"))
         return value
 
     def code(self, key: str, vocabulary: Vocabulary) -> str | None:
