@@ -341,6 +341,13 @@ def test_invalid_bodies_are_refused_with_field_errors(api, world, body, field):
     assert all(isinstance(message, str) and message for message in problem["errors"][field])
 
 
+def test_deeply_nested_json_is_a_400(api, world):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api("POST", "/needs", "curator", data=body,
+                   headers={"Content-Type": "application/json"})  # fmt: skip
+    assert "nested too deeply" in _problem(response, 400)["detail"]
+
+
 def test_malformed_json_wrong_media_type_and_non_objects(api, world):
     bad_json = api("POST", "/needs", "curator", data="{not json",
                    headers={"Content-Type": "application/json"})  # fmt: skip

@@ -129,10 +129,44 @@ def test_non_latin_text_is_accepted(client, login_as, world):
 
 def test_query_parameters_never_cause_errors(client, world):
     for query in ("page=abc", "page=-5", "city=x", "sector=%00", "status=<x>", "q=" + "%" * 50,
-                  "q=%00",
-                  "q=_", "lang=fr", "page=99999"):
-        assert client.get(f"/needs/?{query}").status_code in (200, 400), query
-        assert client.get(f"/companies/?{query}").status_code in (200, 400), query
+                  "q=%00", "q=_", "lang=fr", "page=99999", "city=%C2%B2", "sector=%C2%B2",
+                  "page=" + "9" * 23, "city=" + "9" * 23, "page=%C2%B2", "page="):
+        assert client.get(f"/needs/?{query}").status_code in (200, 400, 404), query
+        assert client.get(f"/companies/?{query}").status_code in (200, 400, 404), query
+
+
+def test_paging_past_the_end_is_not_found(client, login_as, world):
+    assert client.get("/needs/?page=1").status_code == 200
+    assert client.get("/needs/?page=").status_code == 200
+    assert client.get("/needs/?page=99").status_code == 404
+    assert client.get("/companies/?page=" + "9" * 23).status_code == 404
+    login_as("admin")
+    assert client.get("/admin/users?page=2").status_code == 404
+
+
+def test_saves_of_one_record_at_the_same_moment_answer_409(client, login_as, world):
+    """Two saves pass the version check together; the database refuses the second one."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    need = world.public_need
+    login_as("curator")
+    form = {"city_id": world.cebu.id, "title_en": "Mine", "description_en": "x",
+            "status": "published", "visibility": "public", "version": str(need.version)}
+
+    def someone_else_saves_first(session, _context, _instances):
+        session.connection().execute(
+            sa.text("UPDATE needs SET version = version + 1 WHERE id = :id"), {"id": need.id})
+
+    event.listen(Session, "before_flush", someone_else_saves_first)
+    try:
+        response = client.post(f"/needs/{need.id}/edit", data=form)
+    finally:
+        event.remove(Session, "before_flush", someone_else_saves_first)
+    assert response.status_code == 409
+    assert "same moment" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Need, need.id).title_en == "Reduce non-revenue water"
 
 
 def test_search_and_filters(client, world):

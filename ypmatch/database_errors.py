@@ -10,6 +10,7 @@ work again as soon as the database is back.
 from flask import Flask, current_app, g, json, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc
+from sqlalchemy.orm.exc import StaleDataError
 
 from ypmatch.extensions import db, login_manager
 
@@ -72,6 +73,34 @@ def database_unavailable(error: exc.SQLAlchemyError):
     return _html_response()
 
 
+SAVED_AT_ONCE_TITLE = _l("Saved by someone else at the same moment")
+SAVED_AT_ONCE_MESSAGE = _l(
+    "Someone else saved this record at the very moment you did, so your changes were not "
+    "saved. Go back, reload the page to see their change, and save again."
+)
+
+
+def saved_at_once(_error: StaleDataError):
+    """Two saves of one record raced past the version check; the second one lost."""
+    db.session.rollback()
+    if request.path == "/api" or request.path.startswith("/api/"):
+        body = {
+            "type": "about:blank",
+            "title": "Conflict",
+            "status": 409,
+            "detail": "The record was changed by someone else at the same moment; nothing was "
+            "saved. Read it again and send your change with its new version.",
+        }
+        return current_app.response_class(
+            json.dumps(body), status=409, mimetype="application/problem+json"
+        )
+    page = render_template(
+        "errors/error.html", status=409, title=SAVED_AT_ONCE_TITLE, message=SAVED_AT_ONCE_MESSAGE
+    )
+    return page, 409
+
+
 def register_database_error_handlers(app: Flask) -> None:
     for error_class in UNAVAILABLE_ERRORS:
         app.register_error_handler(error_class, database_unavailable)
+    app.register_error_handler(StaleDataError, saved_at_once)

@@ -150,6 +150,8 @@ def json_body(schema: dict) -> dict:
         data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError) as error:
         raise ApiError(400, f"The body is not valid JSON: {error}.") from None
+    except RecursionError:
+        raise ApiError(400, "The body is nested too deeply to be read.") from None
     if not isinstance(data, dict):
         raise ApiError(
             422,

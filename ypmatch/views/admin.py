@@ -18,7 +18,7 @@ from ypmatch.permissions import roles_required
 from ypmatch.services.accounts import AccountError, create_user, update_account
 from ypmatch.services.cities import active_cities
 from ypmatch.services.mail import requeue
-from ypmatch.views.records import page_number
+from ypmatch.views.records import paginate_request
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 admin_required = roles_required(Role.ADMIN)
@@ -43,9 +43,7 @@ def users():
     query = sa.select(User).order_by(User.email)
     if role in set(Role):
         query = query.where(User.role == role)
-    page = db.paginate(
-        query, page=page_number(), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = paginate_request(query)
     return render_template("admin/users.html", page=page, role=role)
 
 
@@ -131,9 +129,7 @@ def messages():
     query = sa.select(OutgoingMessage).order_by(OutgoingMessage.id.desc())
     if status in set(MessageStatus):
         query = query.where(OutgoingMessage.status == status)
-    page = db.paginate(
-        query, page=page_number(), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = paginate_request(query)
     counts = dict(
         db.session.execute(
             sa.select(OutgoingMessage.status, sa.func.count()).group_by(OutgoingMessage.status)

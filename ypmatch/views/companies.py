@@ -1,6 +1,6 @@
 """Companies and their technologies; sign-up review for the bureau."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -39,7 +39,7 @@ from ypmatch.services.records import ConflictError
 from ypmatch.views.records import (
     archive_or_restore,
     int_arg,
-    page_number,
+    paginate_request,
     render_history,
     report_conflict,
 )
@@ -68,12 +68,7 @@ def filters_from_request() -> CompanyFilters:
 @blueprint.get("/")
 def index():
     filters = filters_from_request()
-    page = db.paginate(
-        companies_query(current_user, filters),
-        page=page_number(),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate_request(companies_query(current_user, filters))
     return render_template(
         "companies/index.html", page=page, filters=filters, sectors=active_sectors()
     )

@@ -17,7 +17,7 @@ from ypmatch.services.records import ConflictError
 from ypmatch.views.records import (
     archive_or_restore,
     int_arg,
-    page_number,
+    paginate_request,
     render_history,
     report_conflict,
 )
@@ -32,12 +32,7 @@ def index():
     archived = request.args.get("archived") == "1"
     sector_id = int_arg("sector")
     query = concepts_query(text, sector_id, archived)
-    page = db.paginate(
-        query,
-        page=page_number(),
-        per_page=current_app.config["PER_PAGE"] * 2,
-        error_out=False,
-    )
+    page = paginate_request(query, per_page=current_app.config["PER_PAGE"] * 2)
     return render_template(
         "glossary/index.html",
         page=page,

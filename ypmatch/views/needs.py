@@ -1,6 +1,6 @@
 """City needs: lists for everyone, curation for the bureau, drafts for focal points."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -41,7 +41,7 @@ from ypmatch.services.records import ConflictError
 from ypmatch.views.records import (
     archive_or_restore,
     int_arg,
-    page_number,
+    paginate_request,
     render_history,
     report_conflict,
 )
@@ -70,12 +70,7 @@ def filters_from_request() -> NeedFilters:
 @blueprint.get("/")
 def index():
     filters = filters_from_request()
-    page = db.paginate(
-        needs_query(current_user, filters),
-        page=page_number(),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate_request(needs_query(current_user, filters))
     return render_template(
         "needs/index.html",
         page=page,

@@ -28,7 +28,7 @@ from ypmatch.services.outcomes import (
     update_outcome,
 )
 from ypmatch.services.records import ConflictError
-from ypmatch.views.records import int_arg, page_number, render_history, report_conflict
+from ypmatch.views.records import int_arg, paginate_request, render_history, report_conflict
 
 blueprint = Blueprint("outcomes", __name__)
 
@@ -78,12 +78,7 @@ def outcomes_query() -> sa.Select:
 @blueprint.get("/outcomes")
 @staff_required
 def index():
-    page = db.paginate(
-        outcomes_query(),
-        page=page_number(),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    page = paginate_request(outcomes_query())
     return render_template("outcomes/index.html", page=page)
 
 

@@ -3,7 +3,7 @@
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -62,16 +62,30 @@ def report_conflict(error: ConflictError, form) -> None:
     return other
 
 
-def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+# Ids are 32-bit in PostgreSQL; larger numbers name no record.
+MAX_ID = 2_147_483_647
+MAX_PAGE = 100_000
+
+
+def _ascii_number(value: str) -> int | None:
+    # str.isdigit() is true for "²" and other digits int() refuses; only 0-9 count here.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else None
+
+
+def paginate_request(query, per_page: int | None = None):
+    """The page of ``query`` that ``?page=`` asks for; a page past the end is 404."""
+    value = request.args.get("page", "1") or "1"
+    page = _ascii_number(value)
+    if page is None or not 1 <= page <= MAX_PAGE:
+        abort(404)
+    return db.paginate(
+        query, page=page, per_page=per_page or current_app.config["PER_PAGE"], error_out=True
+    )
 
 
 def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    number = _ascii_number(request.args.get(name, ""))
+    return number if number is not None and number <= MAX_ID else None
 
 
 def safe_next_url(target: str | None) -> str:
