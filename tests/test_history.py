@@ -138,3 +138,30 @@ def test_technology_edit_by_its_member_is_in_history(client, login_as, world):
     entry = _entries("technologies", technology.id)[-1]
     assert entry.user_id == member.id
     assert entry.changes["title_ja"] == ["漏水探知", "漏水探知サービス"]
+
+
+def test_editing_keeps_archived_sectors_until_the_editor_unticks_them(client, login_as, world):
+    import re
+
+    from ypmatch.services.records import archive_record, restore_record
+
+    need = world.public_need
+    need.sectors = [world.water, world.waste]
+    db.session.commit()
+    archive_record(world.waste, world.curator)
+    db.session.commit()
+    login_as("curator")
+    page = client.get(f"/needs/{need.id}/edit").get_data(as_text=True)
+    assert "Solid waste (archived)" in page
+    ticked = [int(value) for value in re.findall(
+        r'<input checked id="sectors-\d+" name="sectors" type="checkbox" value="(\d+)"', page)]
+    assert sorted(ticked) == sorted([world.water.id, world.waste.id])
+    form = {"city_id": world.cebu.id, "title_en": "Reduce NRW", "description_en": "x",
+            "status": "published", "visibility": "public", "version": str(need.version),
+            "sectors": ticked}
+    assert client.post(f"/needs/{need.id}/edit", data=form).status_code == 302
+    restore_record(world.waste, world.curator)
+    db.session.commit()
+    db.session.expire_all()
+    assert {s.slug for s in db.session.get(Need, need.id).sectors} == {"water_supply",
+                                                                        "solid_waste"}

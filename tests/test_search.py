@@ -58,3 +58,20 @@ def test_results_are_ordered_by_relevance_when_a_query_is_given(client, login_as
     items = _api(client, world, "/api/v1/needs?q=leak")["items"]
     titles = [item["title_en"] for item in items]
     assert titles.index(strong.title_en) < titles.index(passing.title_en)
+
+
+def test_archived_technologies_are_not_searched(client, world):
+    from ypmatch.services.records import archive_record
+
+    hidden = Technology(company_id=world.company_b.id, title_en="Secret prototype",
+                        description_en="Xylophagous quokka sorter, not public yet.",
+                        sectors=[world.waste])
+    db.session.add(hidden)
+    db.session.commit()
+    assert "Tsurumi Environment" in client.get("/companies/?q=quokka").get_data(as_text=True)
+    archive_record(hidden, world.curator)
+    db.session.commit()
+    assert "Tsurumi Environment" not in client.get("/companies/?q=quokka").get_data(as_text=True)
+    assert client.get("/api/v1/companies?q=quokka").get_json()["items"] == []
+    by_sector = client.get(f"/companies/?sector={world.waste.id}").get_data(as_text=True)
+    assert "Tsurumi Environment" not in by_sector

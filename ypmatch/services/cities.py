@@ -63,6 +63,14 @@ def active_sectors() -> list[Sector]:
     )
 
 
+def offered_sectors(current: list[Sector] = ()) -> list[Sector]:
+    """The sectors an edit form offers: the active ones, and any archived sector the record
+    still has, so saving the form keeps it unless the editor unticks it."""
+    active = active_sectors()
+    kept = [sector for sector in current if sector.is_archived]
+    return active + sorted(kept, key=lambda sector: sector.id)
+
+
 def sectors_by_ids(ids: list[int]) -> list[Sector]:
     if not ids:
         return []

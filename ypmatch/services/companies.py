@@ -48,7 +48,9 @@ def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
         query = query.where(Company.approval_status == filters.approval_status)
     order = (Company.name_en, Company.name_ja, Company.id)
     if filters.text:
+        # Archived technologies are not part of the profile: their text finds nothing.
         technology_match = sa.select(Technology.company_id).where(
+            Technology.archived_at.is_(None),
             text_condition(
                 (
                     Technology.title_ja,
@@ -83,7 +85,10 @@ def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
                     technology_sectors_table,
                     technology_sectors_table.c.technology_id == Technology.id,
                 )
-                .where(technology_sectors_table.c.sector_id == filters.sector_id)
+                .where(
+                    technology_sectors_table.c.sector_id == filters.sector_id,
+                    Technology.archived_at.is_(None),
+                )
             )
         )
     if filters.stale_before is not None:

@@ -19,7 +19,7 @@ from ypmatch.permissions import (
     staff_required,
 )
 from ypmatch.services.alerts import stale_before
-from ypmatch.services.cities import active_sectors, sectors_by_ids
+from ypmatch.services.cities import active_sectors, offered_sectors, sectors_by_ids
 from ypmatch.services.companies import (
     CompanyFilters,
     companies_query,
@@ -42,6 +42,7 @@ from ypmatch.views.records import (
     paginate_request,
     render_history,
     report_conflict,
+    sector_choices,
 )
 
 blueprint = Blueprint("companies", __name__, url_prefix="/companies")
@@ -190,10 +191,12 @@ def _get_technology(company_id: int, technology_id: int) -> Technology:
     return technology
 
 
-def _prepare_technology_form(form: TechnologyForm) -> TechnologyForm:
+def _prepare_technology_form(
+    form: TechnologyForm, technology: Technology | None = None
+) -> TechnologyForm:
     locale = str(get_locale())
-    form.sectors.choices = as_choices(
-        [(sector.id, sector.name(locale)) for sector in active_sectors()]
+    form.sectors.choices = sector_choices(
+        offered_sectors(technology.sectors if technology else []), locale
     )
     return form
 
@@ -285,7 +288,7 @@ def apply_technology_sectors(company_id: int, technology_id: int):
 def edit_technology(company_id: int, technology_id: int):
     technology = _get_technology(company_id, technology_id)
     require(can_edit_company(current_user, technology.company))
-    form = _prepare_technology_form(TechnologyForm(obj=technology))
+    form = _prepare_technology_form(TechnologyForm(obj=technology), technology)
     if request.method == "GET":
         form.version.data = str(technology.version)
         form.sectors.data = [sector.id for sector in technology.sectors]

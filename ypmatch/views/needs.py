@@ -22,7 +22,12 @@ from ypmatch.permissions import (
     staff_required,
 )
 from ypmatch.services.alerts import stale_before
-from ypmatch.services.cities import active_cities, active_sectors, sectors_by_ids
+from ypmatch.services.cities import (
+    active_cities,
+    active_sectors,
+    offered_sectors,
+    sectors_by_ids,
+)
 from ypmatch.services.matching import (
     CompanyMatchFilters,
     companies_for_need,
@@ -44,6 +49,7 @@ from ypmatch.views.records import (
     paginate_request,
     render_history,
     report_conflict,
+    sector_choices,
 )
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
@@ -195,11 +201,9 @@ def apply_sectors(need_id: int):
     return redirect(url_for("needs.show", need_id=need.id))
 
 
-def _prepare_form(form: NeedForm) -> NeedForm:
+def _prepare_form(form: NeedForm, need: Need | None = None) -> NeedForm:
     locale = str(get_locale())
-    form.sectors.choices = as_choices(
-        [(sector.id, sector.name(locale)) for sector in active_sectors()]
-    )
+    form.sectors.choices = sector_choices(offered_sectors(need.sectors if need else []), locale)
     if current_user.role == Role.CITY:
         form.city_id.choices = as_choices([(current_user.city.id, current_user.city.name(locale))])
         # Focal points submit drafts; the bureau decides status and visibility.
@@ -237,7 +241,7 @@ def create():
 def edit(need_id: int):
     need = db.get_or_404(Need, need_id)
     require(can_edit_need(current_user, need))
-    form = _prepare_form(NeedForm(obj=need))
+    form = _prepare_form(NeedForm(obj=need), need)
     if request.method == "GET":
         form.version.data = str(need.version)
         form.sectors.data = [sector.id for sector in need.sectors]

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ypmatch.extensions import db
-from ypmatch.forms.common import ConfirmForm
+from ypmatch.forms.common import ConfirmForm, as_choices
 from ypmatch.services.records import (
     ConflictError,
     archive_record,
@@ -80,6 +80,20 @@ def paginate_request(query, per_page: int | None = None):
         abort(404)
     return db.paginate(
         query, page=page, per_page=per_page or current_app.config["PER_PAGE"], error_out=True
+    )
+
+
+def sector_choices(sectors, locale: str) -> list:
+    return as_choices(
+        [
+            (
+                sector.id,
+                _("%(name)s (archived)", name=sector.name(locale))
+                if sector.is_archived
+                else sector.name(locale),
+            )
+            for sector in sectors
+        ]
     )
 
 
