@@ -305,6 +305,20 @@ def _zip_bomb(path: Path) -> Path:
     return path
 
 
+def _far_column(path: Path, header: bool = False) -> Path:
+    """A small workbook with one value in column ZZZZZ (as a hostile file can hold)."""
+    write_xlsx(path, [["name_ja", "name_en"], ["港北", "Kohoku"], ["戸塚", "Totsuka"]])
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    target = b'r="B1"' if header else b'r="B3"'
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(target, target.replace(b"B", b"ZZZZZ"))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return path
+
+
 def _bytes(path: Path, content: bytes) -> Path:
     path.write_bytes(content)
     return path
@@ -328,6 +342,10 @@ MALFORMED = {
         lambda p: write_xlsx(p / "c.xlsx", [["name_ja", "name_en"], ["港北", "x"]], _formula),
         "formulas (in B2)",
     ),
+    "a value in a far column": (
+        lambda p: _far_column(p / "c.xlsx"), "Row 3 has a value in column ZZZZZ"),
+    "a header in a far column": (
+        lambda p: _far_column(p / "c.xlsx", header=True), "Row 1 has a value in column ZZZZZ"),
     "10 MB of junk": (lambda p: _junk(p / "c.csv"), "neither a CSV text file"),
     "junk in a zip": (
         lambda p: _bytes(p / "c.xlsx", b"PK\x03\x04" + b"junk" * 1000),

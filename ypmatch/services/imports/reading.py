@@ -193,6 +193,31 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str) -> int:
     return rows
 
 
+
+def _column_letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: spreadsheet column names, without openpyxl's XFD limit."""
+    letters, number = "", index + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _check_width(cells: dict[int, object], row: int) -> None:
+    """A cell far to the right (a stray value in column ZZZZZ) would make every row that
+    wide; the importer reads MAX_COLUMNS columns and refuses a sheet with more."""
+    if cells and max(cells) >= MAX_COLUMNS:
+        raise ImportRefused(
+            _(
+                "Row %(row)d has a value in column %(column)s; the importer reads at most "
+                "%(n)d columns. Delete what lies to the right of your table and try again.",
+                row=row,
+                column=_column_letters(max(cells)),
+                n=MAX_COLUMNS,
+            )
+        )
+
+
 def _open_xlsx(path: Path, limits: Limits) -> Table:
     from ypmatch.services.imports.xlsx import FirstSheet, WorkbookError
 
@@ -205,6 +230,7 @@ def _open_xlsx(path: Path, limits: Limits) -> Table:
         values = sheet.rows()
         first = next(values, None)
         header_cells = first[1] if first and first[0] == 1 else {}
+        _check_width(header_cells, 1)
         headers = [cell_text(header_cells.get(i)) for i in range(max(header_cells, default=-1) + 1)]
         while headers and not headers[-1]:
             headers.pop()
@@ -224,6 +250,7 @@ def _open_xlsx(path: Path, limits: Limits) -> Table:
         try:
             for number, cells in values:
                 state["row"] = number
+                _check_width(cells, number)
                 width = max(len(headers), max(cells) + 1)
                 yield number, [cell_text(cells.get(i)) for i in range(width)]
         except (ElementTree.ParseError, IndexError, KeyError, ValueError, zlib.error,
