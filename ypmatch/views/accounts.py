@@ -3,7 +3,7 @@
 import secrets
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
@@ -20,7 +20,7 @@ from ypmatch.forms.accounts import (
 )
 from ypmatch.forms.common import as_choices
 from ypmatch.models import Company, SavedSearch, User
-from ypmatch.permissions import can_edit_company, require
+from ypmatch.permissions import can_edit_company, can_view_company, require
 from ypmatch.services.account_tokens import (
     TokenError,
     make_confirm_token,
@@ -150,6 +150,8 @@ def resend_confirmation():
 @login_required
 def members(company_id: int):
     company = db.get_or_404(Company, company_id)
+    if not can_view_company(current_user, company):
+        abort(404)  # a hidden company is missing, not forbidden
     require(can_edit_company(current_user, company))
     form = InviteMemberForm()
     if form.validate_on_submit():

@@ -108,7 +108,7 @@ def show(company_id: int):
 @blueprint.route("/<int:company_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(company_id: int):
-    company = db.get_or_404(Company, company_id)
+    company = _get_company(company_id)  # a hidden company is missing, not forbidden
     require(can_edit_company(current_user, company))
     form = CompanyForm(obj=company)
     if request.method == "GET":
@@ -171,7 +171,7 @@ def restore(company_id: int):
 @blueprint.get("/<int:company_id>/history")
 @login_required
 def history(company_id: int):
-    company = db.get_or_404(Company, company_id)
+    company = _get_company(company_id)  # a hidden company is missing, not forbidden
     require(current_user.is_staff or is_member_of(current_user, company))
     return render_history(
         company,
@@ -215,7 +215,7 @@ def _technology_data(form: TechnologyForm) -> dict:
 @blueprint.route("/<int:company_id>/technologies/new", methods=["GET", "POST"])
 @login_required
 def create_technology_view(company_id: int):
-    company = db.get_or_404(Company, company_id)
+    company = _get_company(company_id)  # a hidden company is missing, not forbidden
     require(can_edit_company(current_user, company))
     form = _prepare_technology_form(TechnologyForm())
     if form.validate_on_submit():

@@ -188,7 +188,7 @@ def decide(need_id: int, company_id: int):
 @blueprint.post("/<int:need_id>/sectors")
 @login_required
 def apply_sectors(need_id: int):
-    need = db.get_or_404(Need, need_id)
+    need = _get_need(need_id)  # a hidden need is missing, not forbidden
     require(can_edit_need(current_user, need))
     form = ApplySectorsForm()
     form.sectors.choices = as_choices([(s.id, s.name("en")) for s in active_sectors()])
@@ -239,7 +239,7 @@ def create():
 @blueprint.route("/<int:need_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(need_id: int):
-    need = db.get_or_404(Need, need_id)
+    need = _get_need(need_id)  # a hidden need is missing, not forbidden
     require(can_edit_need(current_user, need))
     form = _prepare_form(NeedForm(obj=need), need)
     if request.method == "GET":
@@ -278,7 +278,7 @@ def change_status(need_id: int):
 @blueprint.post("/<int:need_id>/archive")
 @login_required
 def archive(need_id: int):
-    need = db.get_or_404(Need, need_id)
+    need = _get_need(need_id)  # a hidden need is missing, not forbidden
     require(can_edit_need(current_user, need))
     return archive_or_restore(need, False, url_for("needs.index"))
 
@@ -293,7 +293,7 @@ def restore(need_id: int):
 @blueprint.get("/<int:need_id>/history")
 @login_required
 def history(need_id: int):
-    need = db.get_or_404(Need, need_id)
+    need = _get_need(need_id)  # a hidden need is missing, not forbidden
     require(current_user.is_staff or can_edit_need(current_user, need))
     return render_history(
         need, need.title(str(get_locale())), url_for("needs.show", need_id=need.id)
