@@ -1,6 +1,7 @@
 """Email over real SMTP: alerts in the member's language, digests, the queue, tokens."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -273,3 +274,34 @@ def test_a_message_that_cannot_be_built_fails_with_its_reason_and_the_batch_goes
     assert "cannot be built" in broken.last_error
     assert [m["Subject"] for m in smtp_server.messages] == ["Fine"]
     assert send_queued(mail()).failed == 0  # not tried again on the next run
+
+
+def test_account_deletion_removes_the_person_from_mail_and_written_out_copies(
+    app, client, members, mail, monkeypatch
+):
+    from ypmatch.services.mail import queue_message
+
+    monkeypatch.setitem(app.config, "SMTP_HOST", "")  # written to instance/outbox/
+    member = members.member_b
+    sent = queue_message(member.email, "Welcome", "Hello Member B, welcome.", "test", mail(),
+                         user=member)
+    naming = queue_message("colleague@example.org", "Member B invites you",
+                           "Member B (b@example.org) added you.", "member_invitation", mail())
+    db.session.commit()
+    send_queued(mail())
+    outbox = Path(app.instance_path) / "outbox"
+    assert (outbox / f"{sent.id:06d}.eml").exists()
+    waiting = queue_message(member.email, "Later", "Hello Member B", "test", mail(), user=member)
+    db.session.commit()
+
+    client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert client.post("/account/delete", data={"password": PASSWORD}).status_code == 302
+    db.session.expire_all()
+    for message in (sent, naming, waiting):
+        text = message.to_address + message.subject + message.body
+        assert "b@example.org" not in text and "Member B" not in text, text
+        assert not (outbox / f"{message.id:06d}.eml").exists()
+    assert waiting.status == MessageStatus.FAILED
+    client.post("/login", data={"email": members.admin.email, "password": PASSWORD})
+    listing = client.get("/admin/messages").get_data(as_text=True)
+    assert "b@example.org" not in listing and "Member B" not in listing

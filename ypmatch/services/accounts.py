@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from ypmatch.extensions import db
 from ypmatch.models import ApiToken, HistoryEntry, PendingAlert, Role, SavedSearch, User
 from ypmatch.models.base import utcnow
+from ypmatch.services.mail import forget_person
 from ypmatch.services.records import add_history
 
 MIN_PASSWORD_LENGTH = 10
@@ -104,6 +105,7 @@ def load_user_from_session(session_id: str) -> User | None:
 def anonymise_account(user: User, actor: User | None) -> None:
     """Delete on request: personal data goes, the company's records and history stay."""
     placeholder = f"deleted-{user.id}@deleted.invalid"
+    forget_person(user.id, user.email, user.name or "", placeholder)
     user.email = placeholder
     user.name = ""
     user.set_password(secrets.token_urlsafe(32))

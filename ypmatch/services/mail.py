@@ -164,3 +164,37 @@ def requeue(message: OutgoingMessage, now: datetime) -> None:
     message.status = MessageStatus.QUEUED
     message.attempts = 0
     message.next_attempt_at = now
+
+
+REMOVED = "(removed)"
+
+
+def forget_person(user_id: int, email: str, name: str, placeholder: str) -> int:
+    """On account deletion: mail to the person loses its address and body (queued mail is
+    not sent), mail naming them elsewhere loses the name and address, and the written-out
+    copies of those messages are deleted. Returns the number of messages changed."""
+    mentions = [email] + ([name] if len(name.strip()) >= 3 else [])
+    addressed = sa.or_(OutgoingMessage.user_id == user_id, OutgoingMessage.to_address == email)
+    mentioning = sa.or_(
+        *(
+            sa.or_(
+                OutgoingMessage.subject.contains(text, autoescape=True),
+                OutgoingMessage.body.contains(text, autoescape=True),
+            )
+            for text in mentions
+        )
+    )
+    changed = list(db.session.scalars(sa.select(OutgoingMessage).where(addressed | mentioning)))
+    outbox = Path(current_app.instance_path) / "outbox"
+    for message in changed:
+        if message.user_id == user_id or message.to_address == email:
+            message.to_address = placeholder
+            message.body = "(removed: the recipient deleted their account)"
+            if message.status == MessageStatus.QUEUED:
+                message.status = MessageStatus.FAILED
+                message.last_error = "Not sent: the recipient deleted their account."
+        for text in mentions:
+            message.subject = message.subject.replace(text, REMOVED)
+            message.body = message.body.replace(text, REMOVED)
+        (outbox / f"{message.id:06d}.eml").unlink(missing_ok=True)
+    return len(changed)
