@@ -181,3 +181,40 @@ def test_search_and_filters(client, world):
     page = client.get("/companies/?q=漏水").get_data(as_text=True)
     assert "Kohoku Aqua" in page
     assert "Tsurumi Environment" not in page
+
+
+def test_a_create_form_sent_twice_creates_one_record(client, login_as, world):
+    from ypmatch.models import FormSubmission
+
+    login_as("member_a")
+    page = client.get(f"/companies/{world.company_a.id}/technologies/new").get_data(as_text=True)
+    marker = 'id="submission_key" name="submission_key" type="hidden" value="'
+    key = page[page.index(marker) + len(marker):].split('"', 1)[0]
+    form = {"title_ja": "二重送信テスト", "description_ja": "一度だけ保存される",
+            "submission_key": key}
+    first = client.post(f"/companies/{world.company_a.id}/technologies/new", data=form)
+    again = client.post(f"/companies/{world.company_a.id}/technologies/new", data=form)
+    assert first.status_code == again.status_code == 302
+    assert again.location == first.location  # the repeat lands on the record the first made
+    titles = db.session.scalars(sa.select(Technology.title_ja).where(
+        Technology.company_id == world.company_a.id)).all()
+    assert titles.count("二重送信テスト") == 1
+    assert "sent more than once" in client.get(again.location).get_data(as_text=True)
+    # A fresh form is a new submission.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FormSubmission)) == 1
+
+
+def test_raising_a_hand_twice_keeps_one_hand(client, login_as, world):
+    from ypmatch.models import CompanyInterest
+
+    login_as("member_a")
+    for note in ("We do leak detection", "Also district metering"):
+        assert client.post(f"/needs/{world.public_need.id}/interest",
+                           data={"note": note}).status_code == 302
+    hands = db.session.scalars(sa.select(CompanyInterest).where(
+        CompanyInterest.need_id == world.public_need.id)).all()
+    assert [hand.note for hand in hands] == ["Also district metering"]
+    # The database itself refuses a second open hand, whatever the code path.
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.add(CompanyInterest(company_id=world.company_a.id,
+                                       need_id=world.public_need.id, note="twin"))

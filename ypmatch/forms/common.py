@@ -1,5 +1,7 @@
 """Fields and base forms shared by the areas."""
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField, TextAreaField
@@ -57,10 +59,16 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class VersionedForm(FlaskForm):
-    """A form editing an existing record carries the version the editor saw."""
+    """A form editing an existing record carries the version the editor saw; a form
+    creating one carries a random key, so sending it twice creates one record."""
 
     version = HiddenField()
+    submission_key = HiddenField(default=new_submission_key)
 
     def expected_version(self) -> int | None:
         try:

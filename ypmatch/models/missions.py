@@ -96,6 +96,25 @@ class CompanyInterest(TimestampMixin, db.Model):
     """A company raised its hand for a published need or a planned mission."""
 
     __tablename__ = "company_interests"
+    # One open hand per company and need (or mission): raising it twice changes the note.
+    __table_args__ = (
+        sa.Index(
+            "uq_company_interests_open_need",
+            "company_id",
+            "need_id",
+            unique=True,
+            sqlite_where=sa.text("archived_at IS NULL AND need_id IS NOT NULL"),
+            postgresql_where=sa.text("archived_at IS NULL AND need_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_company_interests_open_mission",
+            "company_id",
+            "mission_id",
+            unique=True,
+            sqlite_where=sa.text("archived_at IS NULL AND mission_id IS NOT NULL"),
+            postgresql_where=sa.text("archived_at IS NULL AND mission_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)

@@ -13,6 +13,7 @@ from ypmatch.services.alerts import (
 from ypmatch.services.mail import send_queued
 from ypmatch.services.notifications import url_context
 from ypmatch.services.sign_in import forget_old_failures
+from ypmatch.services.submissions import forget_old_submissions
 
 
 @dataclass
@@ -39,6 +40,7 @@ def run_jobs(now: datetime, send: bool = True) -> JobReport:
         report.stale_reminders = remind_stale_profiles(now)
         report.digests = deliver_digests(now)
         report.forgotten_sign_in_failures = forget_old_failures(now)
+        forget_old_submissions(now)
         db.session.commit()
         if send:
             sent = send_queued(now)

@@ -351,20 +351,26 @@ def raise_hand(
         else CompanyInterest.mission_id.is_(None)
     )
     existing = db.session.scalar(query)
-    if existing is not None:
-        existing.note = note.strip() or existing.note
-        return existing
-    interest = CompanyInterest(
-        company_id=company.id,
-        need_id=need.id if need else None,
-        mission_id=mission.id if mission else None,
-        note=note.strip(),
-        user_id=actor.id,
-    )
-    db.session.add(interest)
-    db.session.flush()
-    add_history(interest, "create", actor, note=note.strip())
-    return interest
+    if existing is None:
+        interest = CompanyInterest(
+            company_id=company.id,
+            need_id=need.id if need else None,
+            mission_id=mission.id if mission else None,
+            note=note.strip(),
+            user_id=actor.id,
+        )
+        try:
+            # A twin request raising the same hand at the same moment waits here on the
+            # unique index, then finds the hand it raised.
+            with db.session.begin_nested():
+                db.session.add(interest)
+        except sa.exc.IntegrityError:
+            existing = db.session.scalar(query)
+        else:
+            add_history(interest, "create", actor, note=note.strip())
+            return interest
+    existing.note = note.strip() or existing.note
+    return existing
 
 
 def interests_for_mission(mission: Mission) -> list[CompanyInterest]:

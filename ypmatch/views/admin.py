@@ -136,7 +136,11 @@ def messages():
         ).all()
     )
     return render_template(
-        "admin/messages.html", page=page, status=status, counts=counts, action_form=FlaskForm(),
+        "admin/messages.html",
+        page=page,
+        status=status,
+        counts=counts,
+        action_form=FlaskForm(),
         smtp_host=current_app.config["SMTP_HOST"],
     )
 
@@ -145,7 +149,8 @@ def messages():
 @admin_required
 def message(message_id: int):
     return render_template(
-        "admin/message.html", message=db.get_or_404(OutgoingMessage, message_id),
+        "admin/message.html",
+        message=db.get_or_404(OutgoingMessage, message_id),
         action_form=FlaskForm(),
     )
 

@@ -12,7 +12,8 @@ from ypmatch.models import Need, PartnerCity
 from ypmatch.permissions import staff_required, visible_needs_condition
 from ypmatch.services.cities import create_city, update_city
 from ypmatch.services.records import ConflictError
-from ypmatch.views.records import archive_or_restore, render_history, report_conflict
+from ypmatch.services.submissions import record_result
+from ypmatch.views.records import archive_or_restore, claim_form, render_history, report_conflict
 
 blueprint = Blueprint("cities", __name__, url_prefix="/cities")
 
@@ -60,10 +61,13 @@ def show(city_id: int):
 def create():
     form = CityForm()
     if form.validate_on_submit():
+        submission = claim_form(form)
         city = create_city(form.city_data(), current_user)
+        target = url_for("cities.show", city_id=city.id)
+        record_result(submission, target)
         db.session.commit()
         flash(_("City %(name)s added.", name=city.name_en), "success")
-        return redirect(url_for("cities.show", city_id=city.id))
+        return redirect(target)
     status = 422 if form.is_submitted() else 200
     return render_template("cities/form.html", form=form, city=None), status
 

@@ -36,8 +36,10 @@ from ypmatch.services.matching import (
     suggest_sectors,
 )
 from ypmatch.services.records import ConflictError
+from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     archive_or_restore,
+    claim_form,
     int_arg,
     paginate_request,
     render_history,
@@ -219,12 +221,13 @@ def create_technology_view(company_id: int):
     require(can_edit_company(current_user, company))
     form = _prepare_technology_form(TechnologyForm())
     if form.validate_on_submit():
+        submission = claim_form(form)
         technology = create_technology(company, _technology_data(form), current_user)
+        target = url_for("companies.technology", company_id=company.id, technology_id=technology.id)
+        record_result(submission, target)
         db.session.commit()
         flash(_("Technology added."), "success")
-        return redirect(
-            url_for("companies.technology", company_id=company.id, technology_id=technology.id)
-        )
+        return redirect(target)
     status = 422 if form.is_submitted() else 200
     return render_template(
         "companies/technology_form.html", form=form, company=company, technology=None

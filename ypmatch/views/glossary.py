@@ -14,8 +14,10 @@ from ypmatch.permissions import staff_required
 from ypmatch.services.cities import active_sectors, sectors_by_ids
 from ypmatch.services.glossary import concepts_query, merge_concepts, save_concept
 from ypmatch.services.records import ConflictError
+from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     archive_or_restore,
+    claim_form,
     int_arg,
     paginate_request,
     render_history,
@@ -75,10 +77,13 @@ def create():
         if _key_taken(form.key.data, None):
             form.key.errors.append(_("This key is in use already."))
         else:
+            submission = claim_form(form)
             concept = save_concept(None, _data(form), current_user)
+            target = url_for("glossary.show", concept_id=concept.id)
+            record_result(submission, target)
             db.session.commit()
             flash(_("Concept added; matching uses it from now on."), "success")
-            return redirect(url_for("glossary.show", concept_id=concept.id))
+            return redirect(target)
     status = 422 if form.is_submitted() else 200
     return render_template("glossary/form.html", form=form, concept=None), status
 

@@ -62,7 +62,8 @@ from ypmatch.services.missions import (
     update_mission,
 )
 from ypmatch.services.records import ConflictError, update_record
-from ypmatch.views.records import render_history, report_conflict
+from ypmatch.services.submissions import record_result
+from ypmatch.views.records import claim_form, render_history, report_conflict
 
 blueprint = Blueprint("missions", __name__, url_prefix="/missions")
 # A strong candidate scores at least this much for a need; below it the need is flagged.
@@ -126,6 +127,7 @@ def _needs(ids: list[int]) -> list[Need]:
 def create():
     form = _prepare(MissionForm())
     if form.validate_on_submit():
+        submission = claim_form(form)
         try:
             mission = create_mission(
                 form.mission_data(), _needs(form.needs.data or []), current_user
@@ -134,11 +136,13 @@ def create():
             db.session.rollback()
             form.needs.errors.append(str(error))
         else:
+            target = url_for("missions.show", mission_id=mission.id)
+            record_result(submission, target)
             db.session.commit()
             flash(
                 _("Mission created. Generate its shortlist when the needs are chosen."), "success"
             )
-            return redirect(url_for("missions.show", mission_id=mission.id))
+            return redirect(target)
     status = 422 if form.is_submitted() else 200
     return render_template("missions/form.html", form=form, mission=None), status
 

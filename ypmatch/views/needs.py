@@ -43,8 +43,10 @@ from ypmatch.services.needs import (
     update_need,
 )
 from ypmatch.services.records import ConflictError
+from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     archive_or_restore,
+    claim_form,
     int_arg,
     paginate_request,
     render_history,
@@ -228,10 +230,13 @@ def create():
     if request.method == "GET" and current_user.role == Role.CITY:
         form.city_id.data = current_user.city_id
     if form.validate_on_submit():
+        submission = claim_form(form)
         need = create_need(_form_data(form), current_user)
+        target = url_for("needs.show", need_id=need.id)
+        record_result(submission, target)
         db.session.commit()
         flash(_("Need saved."), "success")
-        return redirect(url_for("needs.show", need_id=need.id))
+        return redirect(target)
     status = 422 if form.is_submitted() else 200
     return render_template("needs/form.html", form=form, need=None), status
 

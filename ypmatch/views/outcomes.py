@@ -28,7 +28,14 @@ from ypmatch.services.outcomes import (
     update_outcome,
 )
 from ypmatch.services.records import ConflictError
-from ypmatch.views.records import int_arg, paginate_request, render_history, report_conflict
+from ypmatch.services.submissions import record_result
+from ypmatch.views.records import (
+    claim_form,
+    int_arg,
+    paginate_request,
+    render_history,
+    report_conflict,
+)
 
 blueprint = Blueprint("outcomes", __name__)
 
@@ -92,12 +99,14 @@ def create():
         form.mission_id.data = int_arg("mission") or 0
         form.occurred_on.data = date.today()
     if form.validate_on_submit():
+        submission = claim_form(form)
         try:
             record_outcome(form.outcome_data(), current_user)
         except OutcomeError as error:
             db.session.rollback()
             form.kind.errors.append(str(error))
         else:
+            record_result(submission, url_for("outcomes.index"))
             db.session.commit()
             flash(_("Outcome recorded."), "success")
             return redirect(url_for("outcomes.index"))

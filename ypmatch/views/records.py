@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
+from ypmatch.models import FormSubmission
 from ypmatch.services.records import (
     ConflictError,
     archive_record,
@@ -16,6 +17,7 @@ from ypmatch.services.records import (
     latest_change,
     restore_record,
 )
+from ypmatch.services.submissions import AlreadySubmitted, claim
 
 
 def render_history(record: Any, title: str, back_url: str, related: list[Any] = ()):
@@ -100,6 +102,16 @@ def sector_choices(sectors, locale: str) -> list:
 def int_arg(name: str) -> int | None:
     number = _ascii_number(request.args.get(name, ""))
     return number if number is not None and number <= MAX_ID else None
+
+
+def claim_form(form) -> FormSubmission | None:
+    """Carry out a create form once: a repeat of it (a double click, a second tab) is sent
+    where the first one led instead of creating the record again."""
+    try:
+        return claim(form.submission_key.data, current_user)
+    except AlreadySubmitted as repeat:
+        flash(_("This form was sent more than once; it was saved once."), "info")
+        abort(redirect(safe_next_url(repeat.result_path or request.full_path)))
 
 
 def safe_next_url(target: str | None) -> str:

@@ -12,7 +12,8 @@ from ypmatch.models import Sector
 from ypmatch.permissions import staff_required
 from ypmatch.services.cities import create_sector
 from ypmatch.services.records import ConflictError, update_record
-from ypmatch.views.records import archive_or_restore, render_history, report_conflict
+from ypmatch.services.submissions import record_result
+from ypmatch.views.records import archive_or_restore, claim_form, render_history, report_conflict
 
 blueprint = Blueprint("sectors", __name__, url_prefix="/sectors")
 
@@ -52,6 +53,7 @@ def create():
         if form.slug.data and _slug_taken(form.slug.data, None):
             form.slug.errors.append(_("This code is in use already."))
         else:
+            submission = claim_form(form)
             create_sector(
                 {
                     "name_en": form.name_en.data,
@@ -60,6 +62,7 @@ def create():
                 },
                 current_user,
             )
+            record_result(submission, url_for("sectors.index"))
             db.session.commit()
             flash(_("Sector added."), "success")
             return redirect(url_for("sectors.index"))
