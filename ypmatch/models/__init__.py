@@ -30,11 +30,12 @@ from ypmatch.models.missions import (
 )
 from ypmatch.models.needs import FUNDING_SOURCES, Need, NeedStatus, Visibility
 from ypmatch.models.needs import need_sectors as need_sectors_table
-from ypmatch.models.submissions import FormSubmission
+from ypmatch.models.submissions import FormSubmission, ImportUpload
 from ypmatch.models.users import Role, SignInThrottle, User
 
 __all__ = [
     "FormSubmission",
+    "ImportUpload",
     "AlertFrequency",
     "ApiToken",
     "MessageStatus",

@@ -1,4 +1,5 @@
-"""Form submissions already carried out, so a double click creates one record, not two."""
+"""Requests that outlive a request: form submissions already carried out (so a double
+click creates one record, not two) and files uploaded for import awaiting confirmation."""
 
 from datetime import datetime
 
@@ -19,5 +20,22 @@ class FormSubmission(db.Model):
     # Where the first submission led (the record it created), for the repeats.
     result_path: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class ImportUpload(db.Model):
+    """A file uploaded for import, kept between its preview and its confirmation. In the
+    database, so any web host behind a balancer can preview or import it."""
+
+    __tablename__ = "import_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    filename: Mapped[str] = mapped_column(sa.String(100))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), default=utcnow, index=True
     )

@@ -25,7 +25,12 @@ from ypmatch.services.dataset_export import (
     template_file,
 )
 from ypmatch.services.imports import import_file
-from ypmatch.services.imports.uploads import delete_upload, find_upload, save_upload
+from ypmatch.services.imports.uploads import (
+    delete_upload,
+    find_upload,
+    save_upload,
+    upload_file,
+)
 from ypmatch.services.needs import needs_query
 from ypmatch.views.companies import filters_from_request as company_filters
 from ypmatch.views.missions import missions_list_query
@@ -86,6 +91,7 @@ def index():
     form = ImportUploadForm()
     if form.validate_on_submit():
         upload = save_upload(form.file.data, form.kind.data, current_user.id)
+        db.session.commit()
         return redirect(url_for("imports.preview", token=upload.token))
     status = 422 if form.is_submitted() else 200
     return render_template("imports/index.html", form=form, kinds=IMPORT_KINDS), status
@@ -117,10 +123,12 @@ def _render_preview(upload, report, status: int = 200):
 @staff_required
 def preview(token: str):
     upload = _stored(token)
-    report = import_file(upload.kind, upload.path, upload.filename, current_user, apply=False)
+    with upload_file(upload) as path:
+        report = import_file(upload.kind, path, upload.filename, current_user, apply=False)
     db.session.rollback()  # a dry run only reads; end its transaction
     if report.refused:
         delete_upload(upload.token)
+        db.session.commit()
     return _render_preview(upload, report, 200 if report.ok else 422)
 
 
@@ -132,20 +140,21 @@ def confirm(token: str):
     if not form.validate_on_submit():
         flash(_("The request could not be checked; nothing was imported."), "error")
         return redirect(url_for("imports.preview", token=upload.token))
-    report = import_file(
-        upload.kind,
-        upload.path,
-        upload.filename,
-        current_user,
-        apply=True,
-        expected_digest=form.digest.data,
-    )
+    with upload_file(upload) as path:
+        report = import_file(
+            upload.kind,
+            path,
+            upload.filename,
+            current_user,
+            apply=True,
+            expected_digest=form.digest.data,
+        )
     if not report.ok:
         db.session.rollback()
         flash(report.refused or _("The file has errors; nothing was imported."), "error")
         return redirect(url_for("imports.preview", token=upload.token))
-    db.session.commit()
     delete_upload(upload.token)
+    db.session.commit()
     flash(
         _(
             "Imported %(file)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
@@ -165,6 +174,7 @@ def discard(token: str):
     upload = _stored(token)
     if ConfirmForm().validate_on_submit():
         delete_upload(upload.token)
+        db.session.commit()
         flash(_("The uploaded file was discarded; nothing was imported."), "success")
     return redirect(url_for("imports.index"))
 

@@ -1,26 +1,32 @@
 """Uploaded files kept between an import's preview and its confirmation.
 
-Each upload is stored under a random token (``<token>.upload`` plus ``<token>.json``
-saying who uploaded what) in ``instance/uploads/`` (``IMPORT_UPLOAD_FOLDER``). A token
-is accepted only if it has the exact shape this module generates, so no request can
-name another path; only the curator who uploaded a file may preview or import it.
-Uploads older than a day are removed whenever a new one arrives.
-
-Several hosts behind a load balancer need this folder on shared storage.
+Each upload is a row of ``import_uploads`` under a random token, with who uploaded what,
+so several web hosts behind a balancer share them without shared storage. A token is
+accepted only if it has the exact shape this module generates, and only the curator who
+uploaded a file may preview or import it. Uploads older than a day are removed whenever a
+new one arrives. The importer reads files, so each preview or import writes the upload to
+a private temporary file and removes it afterwards.
 """
 
-import json
+import contextlib
+import os
 import re
 import secrets
-import time
+import tempfile
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
-from flask import current_app
+import sqlalchemy as sa
+
+from ypmatch.extensions import db
+from ypmatch.models import ImportUpload
+from ypmatch.models.base import utcnow
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-MAX_AGE_SECONDS = 24 * 3600
+MAX_AGE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -29,16 +35,6 @@ class StoredUpload:
     kind: str
     filename: str
     user_id: int
-    path: Path
-
-
-def upload_folder() -> Path:
-    folder = Path(
-        current_app.config.get("IMPORT_UPLOAD_FOLDER")
-        or Path(current_app.instance_path) / "uploads"
-    )
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
 
 
 def display_filename(name: str | None) -> str:
@@ -50,43 +46,52 @@ def display_filename(name: str | None) -> str:
 
 
 def save_upload(file_storage, kind: str, user_id: int) -> StoredUpload:
-    folder = upload_folder()
-    remove_old_uploads(folder)
-    token = secrets.token_urlsafe(24)
-    path = folder / f"{token}.upload"
-    file_storage.save(path)
-    filename = display_filename(file_storage.filename)
-    meta = {"kind": kind, "filename": filename, "user_id": user_id, "uploaded_at": time.time()}
-    (folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
-    return StoredUpload(token, kind, filename, user_id, path)
+    remove_old_uploads(utcnow())
+    upload = ImportUpload(
+        token=secrets.token_urlsafe(24),
+        kind=kind,
+        filename=display_filename(file_storage.filename),
+        user_id=user_id,
+        content=file_storage.read(),
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return StoredUpload(upload.token, upload.kind, upload.filename, user_id)
 
 
 def find_upload(token: str, user_id: int) -> StoredUpload | None:
     if not TOKEN.fullmatch(token or ""):
         return None
-    folder = upload_folder()
-    path, meta_path = folder / f"{token}.upload", folder / f"{token}.json"
-    if not (path.is_file() and meta_path.is_file()):
+    upload = db.session.scalar(
+        sa.select(ImportUpload).where(
+            ImportUpload.token == token, ImportUpload.user_id == user_id
+        )
+    )
+    if upload is None:
         return None
+    return StoredUpload(upload.token, upload.kind, upload.filename, user_id)
+
+
+@contextlib.contextmanager
+def upload_file(upload: StoredUpload) -> Iterator[Path]:
+    """The upload's bytes in a temporary file only this process can read."""
+    content = db.session.scalar(
+        sa.select(ImportUpload.content).where(ImportUpload.token == upload.token)
+    )
+    descriptor, name = tempfile.mkstemp(prefix="ypmatch-import-", suffix=".upload")
+    path = Path(name)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if meta.get("user_id") != user_id:
-        return None
-    return StoredUpload(token, meta["kind"], meta["filename"], user_id, path)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content or b"")
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def delete_upload(token: str) -> None:
-    if not TOKEN.fullmatch(token or ""):
-        return
-    folder = upload_folder()
-    for suffix in (".upload", ".json"):
-        (folder / f"{token}{suffix}").unlink(missing_ok=True)
+    if TOKEN.fullmatch(token or ""):
+        db.session.execute(sa.delete(ImportUpload).where(ImportUpload.token == token))
 
 
-def remove_old_uploads(folder: Path, max_age: float = MAX_AGE_SECONDS) -> None:
-    cutoff = time.time() - max_age
-    for path in folder.iterdir():
-        if path.suffix in (".upload", ".json") and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+def remove_old_uploads(now: datetime) -> None:
+    db.session.execute(sa.delete(ImportUpload).where(ImportUpload.uploaded_at < now - MAX_AGE))
