@@ -1,5 +1,7 @@
 """Sign-in throttling: guessers are slowed, the account's owner is never locked out."""
 
+import os
+
 import pytest
 import sqlalchemy as sa
 
@@ -129,3 +131,33 @@ def _csrf(client) -> str:
     marker = 'name="csrf_token" type="hidden" value="'
     start = page.index(marker) + len(marker)
     return page[start : page.index('"', start)]
+
+
+REDIS_URL = os.environ.get("YPMATCH_TEST_REDIS_URL", "")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs YPMATCH_TEST_REDIS_URL (a Redis server)")
+def test_rate_limits_are_shared_by_hosts_through_redis(strict_app_factory):
+    """The production settings in README: two hosts (two apps) count one client's failed
+    sign-ins together when the limiter stores its counts in Redis."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    settings = {"RATELIMIT_STORAGE_URI": REDIS_URL, "PROXY_FIX": 1}
+    hosts = [strict_app_factory(**settings), strict_app_factory(**settings)]
+    clients = [host.test_client() for host in hosts]
+    tokens = [_csrf(client) for client in clients]
+    statuses = []
+    for attempt in range(21):
+        host = attempt % 2
+        with hosts[host].app_context():
+            response = clients[host].post(
+                "/login",
+                data={"email": f"ghost{attempt}@example.org", "password": "x",
+                      "csrf_token": tokens[host]},
+                headers={"X-Forwarded-For": "203.0.113.9"},
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},
+            )
+        statuses.append(response.status_code)
+    assert statuses[:20] == [401] * 20
+    assert statuses[20] == 429
