@@ -305,3 +305,38 @@ def test_account_deletion_removes_the_person_from_mail_and_written_out_copies(
     client.post("/login", data={"email": members.admin.email, "password": PASSWORD})
     listing = client.get("/admin/messages").get_data(as_text=True)
     assert "b@example.org" not in listing and "Member B" not in listing
+
+
+def test_links_in_email_point_where_the_app_is_served(app, client, mail, smtp_server, world,
+                                                      monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "")
+    monkeypatch.delitem(app.config, "SERVED_BASE_URL", raising=False)
+    served = "http://127.0.0.1:5401"
+    client.post("/signup", data={
+        "name_en": "Port Co", "size": "small", "person_name": "Ito",
+        "email": "ito@example.org", "password": "long-password-1",
+        "password_again": "long-password-1"}, base_url=served)
+    send_queued(mail())
+    body = smtp_server.messages[-1].get_content()
+    link = next(word for word in body.split() if "/confirm/" in word)
+    assert link.startswith(served + "/confirm/"), link
+    assert client.get(link).status_code == 302  # the link opens on that port
+
+
+def test_a_host_header_from_elsewhere_never_makes_the_links(app, client, mail, smtp_server,
+                                                            members, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "")
+    monkeypatch.delitem(app.config, "SERVED_BASE_URL", raising=False)
+    client.post("/password/forgot", data={"email": members.member_b.email},
+                base_url="http://evil.example")
+    send_queued(mail())
+    body = smtp_server.messages[-1].get_content()
+    assert "evil.example" not in body and "/password/reset/" in body
+
+
+def test_the_configured_base_url_wins(app, client, mail, smtp_server, members, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "https://ypmatch.example.jp/")
+    client.post("/password/forgot", data={"email": members.member_b.email},
+                base_url="http://127.0.0.1:5401")
+    send_queued(mail())
+    assert "https://ypmatch.example.jp/password/reset/" in smtp_server.messages[-1].get_content()

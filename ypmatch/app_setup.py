@@ -166,6 +166,15 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_request_guards(app: Flask) -> None:
+    from ypmatch.services.notifications import note_served_address
+
+    if not app.config.get("BASE_URL"):
+
+        @app.before_request
+        def remember_where_served():
+            # Email built after the response (development's background jobs) links here.
+            note_served_address(request.host_url, request.host.rsplit(":", 1)[0])
+
     @app.before_request
     def refuse_nul_bytes():
         # No text column accepts NUL (PostgreSQL refuses it outright): answer 400 up front

@@ -68,8 +68,9 @@ def load_config(instance_path: Path) -> dict:
         # after REMEMBER_DAYS).
         "IDLE_TIMEOUT_MINUTES": int(_env("IDLE_TIMEOUT_MINUTES", "480")),
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
-        # Links in emails point here.
-        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        # Links in emails point here. Unset: the address the app is served on, as seen on
+        # requests to this machine (127.0.0.1, localhost); production sets it.
+        "BASE_URL": _env("BASE_URL", ""),
         # Email: with no SMTP host, messages are written to instance/outbox/ instead.
         "SMTP_HOST": _env("SMTP_HOST", ""),
         "SMTP_PORT": int(_env("SMTP_PORT", "25")),

@@ -3,7 +3,7 @@
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 
 from ypmatch.models import OutgoingMessage, User
@@ -32,8 +32,33 @@ def render_email(template: str, locale: str, **context) -> tuple[str, str]:
     return subject, body.strip() + "\n"
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+FALLBACK_BASE_URL = "http://127.0.0.1:5000"
+
+
+def note_served_address(host_url: str, hostname: str) -> None:
+    """Remember where this process is served, for links in email built outside a request.
+    Only addresses of this machine count: a Host header from elsewhere could name any
+    site, and a link in a password-reset email must never point there."""
+    if hostname in LOOPBACK_HOSTS:
+        current_app.config["SERVED_BASE_URL"] = host_url.rstrip("/")
+
+
 def _base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        note_served_address(request.host_url, request.host.rsplit(":", 1)[0])
+    served = current_app.config.get("SERVED_BASE_URL")
+    if served:
+        return served
+    current_app.logger.warning(
+        "YPMATCH_BASE_URL is not set and no request has shown where the app is served; "
+        "links in email point to %s",
+        FALLBACK_BASE_URL,
+    )
+    return FALLBACK_BASE_URL
 
 
 def absolute_url(path: str) -> str:
