@@ -78,6 +78,7 @@ def test_sign_up_review_and_first_technology(app, world):
     company = db.session.scalar(sa.select(Company).where(Company.name_en == "Kanazawa Watertech"))
     assert company.approval_status == "pending"
     assert company.overseas_countries == ["PH", "VN"]
+    assert company.yport_member is False  # only the bureau grants the Y-PORT badge
     new_tech = f"/companies/{company.id}/technologies/new"
     assert company_browser.get(new_tech).status_code == 403
 

@@ -239,3 +239,25 @@ def test_bureau_and_focal_point_see_every_need_of_the_mission(client, login_as, 
     assert "Internal note on septage" in page
     data = _api_get(client, user, f"/missions/{mission.id}").get_json()
     assert len(data["needs"]) == 3 and data["shortlist"] is not None
+
+
+def test_only_the_bureau_sets_the_y_port_badge(client, login_as, world):
+    company = world.company_a
+    form = {"name_en": "Kohoku Aqua", "name_ja": "港北アクア株式会社", "size": "small",
+            "yport_member": "y", "version": str(company.version)}
+    user = login_as("member_a")
+    assert "Y-PORT Center" not in client.get(f"/companies/{company.id}/edit").get_data(
+        as_text=True)
+    assert client.post(f"/companies/{company.id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    assert company.yport_member is False
+    response = client.patch(
+        f"/api/v1/companies/{company.id}", json={"yport_member": True, "version": company.version},
+        headers={"Authorization": f"Bearer {create_token(user, 'badge')[1]}"})
+    assert response.status_code == 422 and "yport_member" in response.get_json()["errors"]
+    client.post("/logout")
+    login_as("curator")
+    form["version"] = str(company.version)
+    assert client.post(f"/companies/{company.id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    assert company.yport_member is True

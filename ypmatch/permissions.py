@@ -129,6 +129,11 @@ def can_edit_company(user: User | None, company: Company) -> bool:
     return is_member_of(user, company) and company.is_approved and not company.is_archived
 
 
+def can_set_yport_membership(user: User | None) -> bool:
+    """Curators filter and boost on Y-PORT Center membership, so only the bureau sets it."""
+    return _is_staff(user)
+
+
 def can_edit_technology(user: User | None, technology: Technology) -> bool:
     return can_edit_company(user, technology.company)
 

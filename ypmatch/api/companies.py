@@ -28,7 +28,12 @@ from ypmatch.api.validation import json_body, query_args, strip_strings
 from ypmatch.extensions import db
 from ypmatch.matching import Boosts
 from ypmatch.models import ApprovalStatus, Company, CompanySize, Need, Technology
-from ypmatch.permissions import can_edit_company, can_view_company, is_member_of
+from ypmatch.permissions import (
+    can_edit_company,
+    can_set_yport_membership,
+    can_view_company,
+    is_member_of,
+)
 from ypmatch.services.companies import (
     CompanyFilters,
     companies_query,
@@ -112,7 +117,10 @@ PROFILE_FIELDS = (
     summary="Change a company's profile",
     tag="companies",
     auth="required",
-    description="Members of the (approved) company, and curators. Send `version`.",
+    description=(
+        "Members of the (approved) company, and curators. Send `version`. Only curators "
+        "change `yport_member`."
+    ),
     request_body=schemas.COMPANY_UPDATE,
     responses={200: ("The company as saved.", schemas.COMPANY)},
     errors=(400, 403, 404, 409, 415, 422),
@@ -126,6 +134,10 @@ def update_company_view(company_id: int):
     if "overseas_countries" in values:
         values["overseas_countries"] = sorted(values["overseas_countries"])
     errors: dict[str, list[str]] = {}
+    if values.get("yport_member", company.yport_member) != company.yport_member and not (
+        can_set_yport_membership(user)
+    ):
+        errors["yport_member"] = ["only the bureau sets Y-PORT Center membership"]
     if values.get("website") and not re.search(schemas.WEBSITE, values["website"]):
         errors["website"] = ["must be empty or an address starting with http:// or https://"]
     if not (values.get("name_ja", company.name_ja) or values.get("name_en", company.name_en)):

@@ -34,7 +34,6 @@ class CompanyProfileFields(FlaskForm):
         choices=as_choices(list(labels.COUNTRIES.items())),
         validators=[Optional()],
     )
-    yport_member = BooleanField(_l("Member of the Y-PORT Center public-private platform"))
     description_ja = long_text_field(_l("About the company (Japanese)"), 5000)
     description_en = long_text_field(_l("About the company (English)"), 5000)
 
@@ -57,14 +56,21 @@ class CompanyProfileFields(FlaskForm):
             "size": self.size.data,
             "website": self.website.data or "",
             "overseas_countries": sorted(self.overseas_countries.data or []),
-            "yport_member": bool(self.yport_member.data),
             "description_ja": self.description_ja.data or "",
             "description_en": self.description_en.data or "",
         }
 
 
 class CompanyForm(CompanyProfileFields, VersionedForm):
-    pass
+    # The bureau confirms membership of the Y-PORT Center; the view removes the field for
+    # anyone else.
+    yport_member = BooleanField(_l("Member of the Y-PORT Center public-private platform"))
+
+    def profile_data(self) -> dict:
+        data = super().profile_data()
+        if self.yport_member is not None:
+            data["yport_member"] = bool(self.yport_member.data)
+        return data
 
 
 class TechnologyForm(VersionedForm):

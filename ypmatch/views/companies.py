@@ -13,6 +13,7 @@ from ypmatch.forms.matching import ApplySectorsForm
 from ypmatch.models import Company, Technology
 from ypmatch.permissions import (
     can_edit_company,
+    can_set_yport_membership,
     can_view_company,
     is_member_of,
     require,
@@ -113,6 +114,8 @@ def edit(company_id: int):
     company = _get_company(company_id)  # a hidden company is missing, not forbidden
     require(can_edit_company(current_user, company))
     form = CompanyForm(obj=company)
+    if not can_set_yport_membership(current_user):
+        del form.yport_member
     if request.method == "GET":
         form.version.data = str(company.version)
     other_change = None
