@@ -157,3 +157,17 @@ def test_admin_creates_and_changes_accounts(client, auth, world):
 
 def test_hash_helper_is_not_used_with_plain_text():
     assert generate_password_hash("x", method="pbkdf2:sha256:1000") != "x"
+
+
+def test_a_visitor_with_a_link_to_a_need_for_companies_signs_in_and_returns(client, world):
+    need = world.members_need
+    response = client.get(f"/needs/{need.id}")
+    assert response.status_code == 302 and "/login" in response.location
+    assert "Please sign in" in client.get(response.location).get_data(as_text=True)
+    back = client.post(response.location, data={"email": world.member_a.email,
+                                                 "password": PASSWORD})
+    assert back.status_code == 302 and back.location.endswith(f"/needs/{need.id}")
+    assert "Landfill leachate" in client.get(back.location).get_data(as_text=True)
+    client.post("/logout")
+    # An internal need stays missing.
+    assert client.get(f"/needs/{world.internal_need.id}").status_code == 404

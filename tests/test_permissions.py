@@ -16,7 +16,7 @@ LOGIN = 302  # anonymous users are sent to the sign-in page
 # anonymous, member of A, member of B, city focal point (Cebu), curator, admin
 GET_MATRIX = {
     "/needs/{public_need}": (200, 200, 200, 200, 200, 200),
-    "/needs/{members_need}": (404, 200, 200, 200, 200, 200),
+    "/needs/{members_need}": (LOGIN, 200, 200, 200, 200, 200),  # a visitor is asked to sign in
     "/needs/{internal_need}": (404, 404, 404, 200, 200, 200),
     "/needs/{draft_need}": (404, 404, 404, 200, 200, 200),
     "/needs/{public_need}/edit": (LOGIN, 403, 403, 403, 200, 200),

@@ -92,6 +92,15 @@ def can_view_need(user: User | None, need: Need) -> bool:
     return False
 
 
+def is_for_signed_in_companies(need: Need) -> bool:
+    """A published need shown to registered companies: a visitor may sign in to see it."""
+    return (
+        need.visibility == Visibility.COMPANIES
+        and need.status in LISTED_NEED_STATUSES
+        and not need.is_archived
+    )
+
+
 def can_edit_need(user: User | None, need: Need) -> bool:
     if _is_staff(user):
         return True

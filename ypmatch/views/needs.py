@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ypmatch import clock
-from ypmatch.extensions import db
+from ypmatch.extensions import db, login_manager
 from ypmatch.forms.common import ConfirmForm, as_choices
 from ypmatch.forms.matching import ApplySectorsForm, MatchDecisionForm
 from ypmatch.forms.missions import InterestForm
@@ -17,6 +17,7 @@ from ypmatch.models.companies import CompanySize
 from ypmatch.permissions import (
     can_edit_need,
     can_view_need,
+    is_for_signed_in_companies,
     require,
     roles_required,
     staff_required,
@@ -91,6 +92,9 @@ def index():
 def _get_need(need_id: int) -> Need:
     need = db.get_or_404(Need, need_id)
     if not can_view_need(current_user, need):
+        if not current_user.is_authenticated and is_for_signed_in_companies(need):
+            # Someone was sent a link to a need for registered companies: sign in, come back.
+            abort(login_manager.unauthorized())
         # Hidden needs look the same as missing ones to those who may not see them.
         abort(404)
     return need
