@@ -83,7 +83,12 @@ def test_sector_suggestions_for_a_need_without_sectors(client, login_as, world):
     login_as("curator")
     page = client.get(f"/needs/{world.draft_need.id}").get_data(as_text=True)
     assert "Suggested sectors" in page
-    assert "Disaster risk reduction" in page  # "drainage", "flooding" belong there
+    # "drainage", "flooding" belong there; the suggestion says so and waits to be ticked.
+    assert "Disaster risk reduction — the text mentions" in page
+    assert f'type="checkbox" value="{drainage.id}"' in page and " checked " not in page
+    nothing = client.post(f"/needs/{world.draft_need.id}/sectors", data={})
+    assert nothing.status_code == 302
+    assert "Tick the sectors" in client.get(nothing.location).get_data(as_text=True)
     response = client.post(f"/needs/{world.draft_need.id}/sectors", data={"sectors": [drainage.id]})
     assert response.status_code == 302
     db.session.expire_all()

@@ -542,18 +542,26 @@ def profile_suggestions(company: Company, viewer: User | None, locale: str) -> l
     return suggestions
 
 
-def suggest_sectors(text: str, limit: int = 3) -> list[Sector]:
-    """Sectors that the glossary concepts found in ``text`` belong to, most frequent first."""
+def suggest_sectors(text: str, locale: str, limit: int = 3) -> list[tuple[Sector, list[str]]]:
+    """Sectors that the glossary concepts found in ``text`` belong to, most frequent first,
+    each with the concepts (labelled in ``locale``) that suggest it."""
     glossary = matching_index().glossary
-    ranked = glossary.sectors_for(glossary.concepts_in(text))
-    slugs = [slug for slug, _count in ranked[:limit]]
+    keys = glossary.concepts_in(text)
+    slugs = [slug for slug, _count in glossary.sectors_for(keys)[:limit]]
     sectors = {
         sector.slug: sector
         for sector in db.session.scalars(
             sa.select(Sector).where(Sector.slug.in_(slugs), Sector.archived_at.is_(None))
         )
     }
-    return [sectors[slug] for slug in slugs if slug in sectors]
+    return [
+        (
+            sectors[slug],
+            [glossary.label(key, locale) for key in keys if slug in glossary.concept(key).sectors],
+        )
+        for slug in slugs
+        if slug in sectors
+    ]
 
 
 def decide_match(

@@ -46,6 +46,7 @@ from ypmatch.views.records import (
     render_history,
     report_conflict,
     sector_choices,
+    suggested_sectors_form,
 )
 
 blueprint = Blueprint("companies", __name__, url_prefix="/companies")
@@ -252,12 +253,10 @@ def technology(company_id: int, technology_id: int):
                     technology.description_ja,
                     technology.description_en,
                 ]
-            )
+            ),
+            locale,
         )
-        if suggested:
-            sector_form = ApplySectorsForm()
-            sector_form.sectors.choices = as_choices([(s.id, s.name(locale)) for s in suggested])
-            sector_form.sectors.data = [s.id for s in suggested]
+        sector_form = suggested_sectors_form(suggested, locale)
     return render_template(
         "companies/technology.html",
         technology=technology,
@@ -284,6 +283,8 @@ def apply_technology_sectors(company_id: int, technology_id: int):
         )
         db.session.commit()
         flash(_("Sectors applied."), "success")
+    else:
+        flash(_("Tick the sectors that apply, then apply them."), "error")
     return redirect(
         url_for("companies.technology", company_id=company_id, technology_id=technology_id)
     )

@@ -53,6 +53,7 @@ from ypmatch.views.records import (
     render_history,
     report_conflict,
     sector_choices,
+    suggested_sectors_form,
 )
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
@@ -140,12 +141,10 @@ def show(need_id: int):
         }
     if not need.sectors and can_edit_need(current_user, need):
         suggested = suggest_sectors(
-            " ".join([need.title_en, need.title_ja, need.description_en, need.description_ja])
+            " ".join([need.title_en, need.title_ja, need.description_en, need.description_ja]),
+            locale,
         )
-        form = ApplySectorsForm()
-        form.sectors.choices = as_choices([(s.id, s.name(locale)) for s in suggested])
-        form.sectors.data = [s.id for s in suggested]
-        context["sector_form"] = form if suggested else None
+        context["sector_form"] = suggested_sectors_form(suggested, locale)
     if current_user.is_authenticated and current_user.is_staff:
         context["interests"] = interests_for_need(need)
     return render_template(
@@ -204,6 +203,8 @@ def apply_sectors(need_id: int):
         )
         db.session.commit()
         flash(_("Sectors applied."), "success")
+    else:
+        flash(_("Tick the sectors that apply, then apply them."), "error")
     return redirect(url_for("needs.show", need_id=need.id))
 
 

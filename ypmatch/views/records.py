@@ -99,6 +99,29 @@ def sector_choices(sectors, locale: str) -> list:
     )
 
 
+def suggested_sectors_form(suggestions, locale: str):
+    """Suggested sectors to tick, none ticked: each says which concepts suggest it."""
+    from ypmatch.forms.matching import ApplySectorsForm
+
+    if not suggestions:
+        return None
+    form = ApplySectorsForm()
+    form.sectors.choices = as_choices(
+        [
+            (
+                sector.id,
+                _(
+                    "%(sector)s — the text mentions %(concepts)s",
+                    sector=sector.name(locale),
+                    concepts=", ".join(concepts[:4]),
+                ),
+            )
+            for sector, concepts in suggestions
+        ]
+    )
+    return form
+
+
 def int_arg(name: str) -> int | None:
     number = _ascii_number(request.args.get(name, ""))
     return number if number is not None and number <= MAX_ID else None
