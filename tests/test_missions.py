@@ -114,6 +114,9 @@ def test_weak_needs_are_flagged(client, login_as, mission_world):
     db.session.commit()
     world.mission_needs.append(weak)
     mission = _create_mission(client, world, slots=4)
+    fresh = client.get(f"/missions/{mission.id}").get_data(as_text=True)
+    assert "No strong candidate" not in fresh  # no alarm before any shortlist run
+    assert "Generate the shortlist to see which companies cover this need." in fresh
     client.post(f"/missions/{mission.id}/shortlist")
     page = client.get(f"/missions/{mission.id}").get_data(as_text=True)
     assert f"No strong candidate for {weak.id}" in page

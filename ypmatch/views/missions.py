@@ -193,7 +193,9 @@ def _need_coverage(mission: Mission, participants: list[MissionCompany]) -> list
             key=lambda item: -item[1],
         )
         best = covering[0][1] if covering else 0.0
-        rows.append({"need": need, "companies": covering, "weak": best < STRONG_SCORE})
+        # Before the first shortlist run nothing covers any need yet: no false alarm.
+        weak = mission.shortlisted_at is not None and best < STRONG_SCORE
+        rows.append({"need": need, "companies": covering, "weak": weak})
     return rows
 
 
