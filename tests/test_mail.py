@@ -1,5 +1,6 @@
 """Email over real SMTP: alerts in the member's language, digests, the queue, tokens."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +25,18 @@ def members(world):
     return world
 
 
+def _publish(client, need: Need) -> None:
+    """Publish through the review step, telling every company it proposes. (The test adds
+    its needs directly, so it tells the matcher, as the services do.)"""
+    from ypmatch.services.records import mark_matcher_inputs_changed
+
+    mark_matcher_inputs_changed()
+    db.session.commit()
+    review = client.get(f"/needs/{need.id}/publish").get_data(as_text=True)
+    values = re.findall(r'name="notify" value="(\d+)"', review)
+    assert client.post(f"/needs/{need.id}/publish", data={"notify": values}).status_code == 302
+
+
 def _publish_leak_need(client, world) -> Need:
     need = Need(city_id=world.cebu.id, title_en="Leak detection for Mandaue",
                 description_en="Non-revenue water reduction with leak detection.",
@@ -31,7 +44,10 @@ def _publish_leak_need(client, world) -> Need:
     db.session.add(need)
     db.session.commit()
     response = client.post(f"/needs/{need.id}/status", data={"status": "published"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.location.endswith(f"/needs/{need.id}/publish")
+    db.session.refresh(need)
+    assert need.status == NeedStatus.DRAFT  # nothing happens before the review
+    _publish(client, need)
     return need
 
 
@@ -52,9 +68,16 @@ def test_publishing_a_need_alerts_the_fitting_company_in_its_language(
     assert "[有力]" in body or "[可能性あり]" in body  # the band, in Japanese
     assert "water_supply" not in body  # never a sector key
     assert "件" in message["Subject"]  # Japanese subject
-    # Counted as information provided to the company, for the KPI dashboard.
-    outcome = db.session.scalar(sa.select(Outcome).where(Outcome.need_id == need.id))
-    assert outcome.company_id == members.company_a.id and outcome.kind == "information_provided"
+    # An email is not an outcome: the KPI moves only when the bureau confirms the contact.
+    assert db.session.scalar(sa.select(Outcome).where(Outcome.need_id == need.id)) is None
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "Companies told about this need" in page
+    counted = client.post(f"/needs/{need.id}/contacts/{members.company_a.id}")
+    assert counted.status_code == 302
+    client.post(f"/needs/{need.id}/contacts/{members.company_a.id}")  # twice: counted once
+    outcomes = db.session.scalars(sa.select(Outcome).where(Outcome.need_id == need.id)).all()
+    assert [(o.company_id, o.kind) for o in outcomes] == [
+        (members.company_a.id, "information_provided")]
 
 
 def test_at_most_one_digest_per_day_and_opt_out(app, client, login_as, members, mail,
@@ -67,7 +90,7 @@ def test_at_most_one_digest_per_day_and_opt_out(app, client, login_as, members, 
                   status=NeedStatus.DRAFT, visibility=Visibility.PUBLIC)
     db.session.add(second)
     db.session.commit()
-    client.post(f"/needs/{second.id}/status", data={"status": "published"})
+    _publish(client, second)
     mail.advance(hours=3)
     run_jobs(mail())
     assert len(smtp_server.messages) == 1  # the second waits for tomorrow's digest
@@ -83,7 +106,7 @@ def test_at_most_one_digest_per_day_and_opt_out(app, client, login_as, members, 
                  status=NeedStatus.DRAFT, visibility=Visibility.PUBLIC)
     db.session.add(third)
     db.session.commit()
-    client.post(f"/needs/{third.id}/status", data={"status": "published"})
+    _publish(client, third)
     mail.advance(days=2)
     run_jobs(mail())
     assert len(smtp_server.messages) == 2
@@ -340,3 +363,43 @@ def test_the_configured_base_url_wins(app, client, mail, smtp_server, members, m
                 base_url="http://127.0.0.1:5401")
     send_queued(mail())
     assert "https://ypmatch.example.jp/password/reset/" in smtp_server.messages[-1].get_content()
+
+
+def test_publishing_shows_whom_it_tells_and_the_email_and_tells_only_those_chosen(
+    app, client, login_as, members, mail, smtp_server
+):
+    from ypmatch.models import PendingAlert
+    from ypmatch.services.records import mark_matcher_inputs_changed
+
+    login_as("curator")
+    need = Need(city_id=members.cebu.id, title_en="Leak detection for Talisay",
+                description_en="Non-revenue water reduction with leak detection.",
+                status=NeedStatus.DRAFT, visibility=Visibility.PUBLIC)
+    db.session.add(need)
+    mark_matcher_inputs_changed()
+    db.session.commit()
+    review = client.get(f"/needs/{need.id}/publish").get_data(as_text=True)
+    assert "fit this need well enough to be told" in review or "fits this need" in review
+    assert "Kohoku Aqua" in review or "港北アクア株式会社" in review
+    assert "The email, as" in review and "Leak detection for Talisay" in review  # the preview
+    assert "/needs/" in review.split("The email, as", 1)[1]  # with the link it will carry
+    # Choose nobody: published, nobody told, nothing counted.
+    assert client.post(f"/needs/{need.id}/publish", data={}).status_code == 302
+    db.session.refresh(need)
+    assert need.status == NeedStatus.PUBLISHED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PendingAlert).where(
+        PendingAlert.need_id == need.id)) == 0
+    run_jobs(mail())
+    assert smtp_server.messages == []
+    # Later, from the same page, tell one company.
+    client.post(f"/needs/{need.id}/publish", data={"notify": [members.company_a.id]})
+    alerts = db.session.scalars(sa.select(PendingAlert).where(PendingAlert.need_id == need.id))
+    assert {alert.company_id for alert in alerts} == {members.company_a.id}
+
+
+def test_a_need_saved_as_published_goes_to_the_review(app, client, login_as, members):
+    login_as("curator")
+    response = client.post("/needs/new", data={
+        "city_id": members.cebu.id, "title_en": "Published at once", "description_en": "x",
+        "status": "published", "visibility": "public"})
+    assert response.status_code == 302 and response.location.endswith("/publish")

@@ -282,3 +282,26 @@ def test_exports_never_run_names_as_formulas_nor_break_lines(client, login_as, m
     ics = client.get(f"/missions/{mission.id}/calendar.ics").get_data(as_text=True)
     assert "\r\nSUMMARY:forged" not in ics and "\rSUMMARY" not in ics
     assert "Line one\\nSUMMARY:forged" in ics
+
+
+def test_kpi_breakdowns_add_up_to_the_headline(mission_world):
+    from ypmatch.services.outcomes import fiscal_year, kpi_report
+
+    world = mission_world
+    two_sectors = world.public_need
+    two_sectors.sectors = [world.water, world.waste]
+    no_sector = world.mission_needs[1]
+    no_sector.sectors = []
+    today = date.today()
+    for need, kind in ((two_sectors, "information_provided"), (two_sectors, "joint_survey"),
+                       (no_sector, "information_provided"), (no_sector, "order_support")):
+        db.session.add(Outcome(company_id=world.company_a.id, need_id=need.id, kind=kind,
+                               occurred_on=today))
+    db.session.commit()
+    report = kpi_report(fiscal_year(today))
+    information, orders = (indicator.total for indicator in report.indicators)
+    assert (information, orders) == (3, 1)
+    for rows in (report.by_city, report.by_sector):
+        assert sum(row[1] for row in rows) == information
+        assert sum(row[2] for row in rows) == orders
+    assert report.by_sector[-1][0] is None  # the needs without a sector have their row

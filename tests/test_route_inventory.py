@@ -79,6 +79,8 @@ INVENTORY = {
     "needs.history": NEED_EDITOR,
     "needs.apply_sectors": NEED_EDITOR,
     "needs.change_status": STAFF,
+    "needs.publish": STAFF,
+    "needs.count_contact": STAFF,
     "needs.restore": STAFF,
     "needs.decide": STAFF,
     "needs.interest": COMPANY,

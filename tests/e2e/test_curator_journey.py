@@ -40,9 +40,13 @@ def test_curator_publishes_a_need_and_plans_a_mission(new_page, tmp_path):
     expect(page.get_by_role("heading", level=1)).to_have_text(DRAFT_NEED)
     expect(page.locator("p.meta .badge")).to_have_text("Draft")
 
-    # Publish it with the status form.
+    # Publish it with the status form: first the review of whom it tells, and the email.
     page.get_by_label("Status", exact=True).select_option(label="Published")
     page.get_by_role("button", name="Change", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Publish this need")
+    expect(page.get_by_role("heading", name=re.compile("The email, as"))).to_be_visible()
+    page.get_by_role("button", name="Publish and tell the ticked companies").click()
+    expect(page.locator(".flash-success")).to_contain_text("Published.")
     expect(page.locator("p.meta .badge")).to_have_text("Published")
 
     # Explained matches: a score meter and the reasons for each company.

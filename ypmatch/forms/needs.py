@@ -68,3 +68,9 @@ class NeedForm(VersionedForm):
 
 class NeedStatusForm(FlaskForm):
     status = SelectField(_l("New status"), choices=as_choices(list(labels.NEED_STATUS.items())))
+
+
+class PublishReviewForm(FlaskForm):
+    """Whom to tell about a need being published: the companies the matcher proposes."""
+
+    notify = CheckboxListField(_l("Tell these companies"), coerce=int, validate_choice=True)

@@ -1,8 +1,10 @@
 """Match alerts, saved-search alerts, digests, and the upkeep of stale records.
 
-Alerts are collected when a need is published (``alerts_for_published_need``) and sent
-as one digest per member at the member's chosen frequency (``deliver_digests``). Each
-need sent to a company is counted as information provided to it (a KPI outcome).
+Alerts are collected when a need is published (``alerts_for_published_need``), for the
+companies the curator chose on the review page, and sent as one digest per member at the
+member's chosen frequency (``deliver_digests``). An alert is not an outcome: the bureau
+counts a contact as information provided (the KPI) only when it confirms it was meaningful
+(``count_information_provided``).
 """
 
 from collections import defaultdict
@@ -32,7 +34,7 @@ from ypmatch.permissions import can_view_need
 from ypmatch.services.companies import company_members
 from ypmatch.services.matching import matching_index, reason_label
 from ypmatch.services.needs import NeedFilters, needs_query
-from ypmatch.services.notifications import recipient_locale, send_to_user
+from ypmatch.services.notifications import recipient_locale, render_email, send_to_user
 from ypmatch.services.records import create_record, update_record
 
 DIGEST_INTERVALS = {
@@ -42,29 +44,114 @@ DIGEST_INTERVALS = {
 }
 
 
-def alerts_for_published_need(need: Need, now: datetime) -> int:
-    """Queue alerts for the members of companies whose technologies fit a published need."""
-    if need.status != NeedStatus.PUBLISHED or need.visibility == Visibility.INTERNAL:
-        return 0
+@dataclass
+class NotificationCandidate:
+    """A company that publishing a need would alert, and why."""
+
+    company: Company
+    score: float
+    band: str
+    reasons: list[tuple[str, str]]  # (token, kind) as the matcher gives them
+    members: int  # members who would get the email
+
+
+def notification_candidates(need: Need) -> list[NotificationCandidate]:
+    """The companies whose technologies fit ``need`` well enough to be alerted when it is
+    published, best first, with the members each would email."""
+    if need.visibility == Visibility.INTERNAL:
+        return []
     index = matching_index()
     if str(need.id) not in index.matcher.need_index_:
-        return 0
+        return []
     threshold = current_app.config["ALERT_MIN_SCORE"]
-    created = 0
+    candidates = []
     for match in index.matcher.rank_companies_for_need(str(need.id), k=50):
         if match.score < threshold:
             break
-        for member in company_members(int(match.company_id)):
+        company = db.session.get(Company, int(match.company_id))
+        members = [
+            member
+            for member in company_members(company.id)
+            if member.alert_frequency != AlertFrequency.NEVER
+        ]
+        candidates.append(
+            NotificationCandidate(
+                company=company,
+                score=match.score,
+                band=index.matcher.rules_.band(match.score),
+                reasons=[(r.token, r.kind) for r in match.reasons],
+                members=len(members),
+            )
+        )
+    return candidates
+
+
+def alerts_for_published_need(
+    need: Need, now: datetime, company_ids: set[int] | None = None
+) -> int:
+    """Queue alerts for the members of companies whose technologies fit a published need:
+    all of them, or only ``company_ids`` (those the curator chose when publishing)."""
+    if need.status != NeedStatus.PUBLISHED:
+        return 0
+    created = 0
+    for candidate in notification_candidates(need):
+        if company_ids is not None and candidate.company.id not in company_ids:
+            continue
+        for member in company_members(candidate.company.id):
             created += _add_pending(
                 member,
                 need,
-                int(match.company_id),
-                match.score,
-                [(r.token, r.kind) for r in match.reasons],
+                candidate.company.id,
+                candidate.score,
+                candidate.reasons,
                 now,
                 "match",
             )
     return created
+
+
+def preview_alert(need: Need, candidate: NotificationCandidate, locale: str) -> tuple[str, str]:
+    """The subject and body of the email a member of ``candidate``'s company would get."""
+    index = matching_index()
+    line = AlertLine(
+        need=need,
+        reason_labels=[
+            reason_label(token, kind, locale, index.glossary)
+            for token, kind in candidate.reasons[:4]
+            if kind in ("concept", "sector")
+        ],
+        band=candidate.band,
+        quote=next((token for token, kind in candidate.reasons if kind == "passage"), ""),
+    )
+    members = company_members(candidate.company.id)
+    reader = members[0] if members else User(email="member@example.org", name="")
+    return render_email(
+        "alert_digest", locale, user=reader, company=candidate.company, alerts=[line]
+    )
+
+
+def notified_companies(need: Need) -> list[tuple[Company, bool]]:
+    """Companies alerted about ``need``, each with whether the bureau has counted the
+    contact as information provided (the KPI)."""
+    company_ids = db.session.scalars(
+        sa.select(PendingAlert.company_id)
+        .where(PendingAlert.need_id == need.id, PendingAlert.company_id.is_not(None))
+        .distinct()
+    ).all()
+    counted = set(
+        db.session.scalars(
+            sa.select(Outcome.company_id).where(
+                Outcome.need_id == need.id,
+                Outcome.kind == OutcomeKind.INFORMATION_PROVIDED,
+                Outcome.archived_at.is_(None),
+            )
+        )
+    )
+    companies = [db.session.get(Company, company_id) for company_id in company_ids]
+    return sorted(
+        ((company, company.id in counted) for company in companies),
+        key=lambda row: row[0].name("en"),
+    )
 
 
 def _add_pending(
@@ -167,9 +254,6 @@ def deliver_digests(now: datetime) -> int:
             alert.delivered_at = now
             alert.message_id = message.id if message else None
         user.last_digest_at = now
-        if company is not None:
-            for alert in visible:
-                record_information_provided(company.id, alert.need_id, now)
         queued += 1 if message else 0
     db.session.flush()
     return queued
@@ -189,29 +273,31 @@ def _saved_search_digest(user: User, lines: list[AlertLine], now: datetime):
     )
 
 
-def record_information_provided(company_id: int, need_id: int, now: datetime) -> None:
-    """Count a need sent to a company once, as the city's KPI 'information provided'."""
+def count_information_provided(company: Company, need: Need, actor: User, now: datetime) -> bool:
+    """The bureau confirms that alerting ``company`` about ``need`` was a meaningful
+    contact: it counts once as information provided (the KPI). False if counted before."""
     exists = db.session.scalar(
         sa.select(Outcome.id).where(
-            Outcome.company_id == company_id,
-            Outcome.need_id == need_id,
+            Outcome.company_id == company.id,
+            Outcome.need_id == need.id,
             Outcome.kind == OutcomeKind.INFORMATION_PROVIDED,
-            Outcome.source == "alert",
+            Outcome.archived_at.is_(None),
         )
     )
-    if exists is None:
-        create_record(
-            Outcome(
-                company_id=company_id,
-                need_id=need_id,
-                kind=OutcomeKind.INFORMATION_PROVIDED,
-                occurred_on=now.date(),
-                source="alert",
-                notes="match alert email",
-            ),
-            None,
-            source="alert",
-        )
+    if exists is not None:
+        return False
+    create_record(
+        Outcome(
+            company_id=company.id,
+            need_id=need.id,
+            kind=OutcomeKind.INFORMATION_PROVIDED,
+            occurred_on=now.date(),
+            source="curator",
+            notes="a meaningful contact after the match alert",
+        ),
+        actor,
+    )
+    return True
 
 
 # -- saved searches ----------------------------------------------------------------------

@@ -99,8 +99,14 @@ def update_need(
 
 
 def change_need_status(
-    need: Need, status: str, actor: User, expected_version: int | None = None
+    need: Need,
+    status: str,
+    actor: User,
+    expected_version: int | None = None,
+    notify_company_ids: set[int] | None = None,
 ) -> dict:
+    """``notify_company_ids``: on publishing, alert only these companies (the curator's
+    choice on the review page); None alerts every company that fits."""
     previous = need.status
     changes = update_record(
         need,
@@ -109,17 +115,21 @@ def change_need_status(
         expected_version=expected_version,
         action=STATUS_ACTIONS.get(NeedStatus(status), "update"),
     )
-    _after_status_change(need, previous, "web")
+    _after_status_change(need, previous, "web", notify_company_ids)
     return changes
 
 
-def _after_status_change(need: Need, previous: str | None, source: str) -> None:
-    """Publishing a need alerts the companies it fits (the demo seed skips this)."""
+def _after_status_change(
+    need: Need, previous: str | None, source: str, company_ids: set[int] | None = None
+) -> None:
+    """Publishing a need alerts the companies it fits. On the web the curator chooses whom
+    on the review page (``company_ids``); the API and imports alert all of them; the demo
+    seed none."""
     if need.status != NeedStatus.PUBLISHED or previous == NeedStatus.PUBLISHED:
         return
-    if source == "seed":
+    if source == "seed" or (source == "web" and company_ids is None):
         return
     # Imported here: the alerts module builds on this one.
     from ypmatch.services.alerts import alerts_for_published_need
 
-    alerts_for_published_need(need, clock.now())
+    alerts_for_published_need(need, clock.now(), company_ids)

@@ -84,7 +84,7 @@ class KpiReport:
     years: list[int]
     indicators: list[Indicator]
     by_city: list[tuple[PartnerCity, int, int]]  # city, information+surveys, order support
-    by_sector: list[tuple[Sector, int, int]]
+    by_sector: list[tuple[Sector | None, int, int]]  # None: needs without a sector
     funnel: list[tuple[str, int]]
     outcome_counts: dict[str, int]
 
@@ -139,8 +139,10 @@ def kpi_report(first_year: int, years: int = WINDOW_YEARS) -> KpiReport:
             continue
         need = needs[outcome.need_id]
         city_counts.setdefault(need.city_id, [0, 0])[column] += 1
-        for sector in need.sectors:
-            sector_counts.setdefault(sector.id, [0, 0])[column] += 1
+        # Each outcome once, under its need's main (first) sector, so that the rows add up
+        # to the headline like the cities do; needs without a sector have a row of their own.
+        main_sector = need.sectors[0].id if need.sectors else None
+        sector_counts.setdefault(main_sector, [0, 0])[column] += 1
     cities = {c.id: c for c in db.session.scalars(sa.select(PartnerCity))}
     sectors = {s.id: s for s in db.session.scalars(sa.select(Sector))}
     by_city = sorted(
@@ -148,8 +150,8 @@ def kpi_report(first_year: int, years: int = WINDOW_YEARS) -> KpiReport:
         key=lambda row: (-(row[1] + row[2]), row[0].name_en),
     )
     by_sector = sorted(
-        ((sectors[sector_id], a, b) for sector_id, (a, b) in sector_counts.items()),
-        key=lambda row: (-(row[1] + row[2]), row[0].id),
+        ((sectors.get(sector_id), a, b) for sector_id, (a, b) in sector_counts.items()),
+        key=lambda row: (row[0] is None, -(row[1] + row[2]), row[0].id if row[0] else 0),
     )
     return KpiReport(
         first_year=first_year,

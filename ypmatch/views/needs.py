@@ -4,13 +4,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from ypmatch import clock
 from ypmatch.extensions import db, login_manager
 from ypmatch.forms.common import ConfirmForm, as_choices
 from ypmatch.forms.matching import ApplySectorsForm, MatchDecisionForm
 from ypmatch.forms.missions import InterestForm
-from ypmatch.forms.needs import NeedForm, NeedStatusForm
+from ypmatch.forms.needs import NeedForm, NeedStatusForm, PublishReviewForm
 from ypmatch.matching import Boosts
 from ypmatch.models import Company, MatchDecisionStatus, Need, NeedStatus, Role
 from ypmatch.models.companies import CompanySize
@@ -22,7 +23,14 @@ from ypmatch.permissions import (
     roles_required,
     staff_required,
 )
-from ypmatch.services.alerts import stale_before
+from ypmatch.services.alerts import (
+    alerts_for_published_need,
+    count_information_provided,
+    notification_candidates,
+    notified_companies,
+    preview_alert,
+    stale_before,
+)
 from ypmatch.services.cities import (
     active_cities,
     active_sectors,
@@ -33,6 +41,7 @@ from ypmatch.services.matching import (
     CompanyMatchFilters,
     companies_for_need,
     decide_match,
+    reason_label,
     suggest_sectors,
 )
 from ypmatch.services.missions import interests_for_need, raise_hand
@@ -147,6 +156,8 @@ def show(need_id: int):
         context["sector_form"] = suggested_sectors_form(suggested, locale)
     if current_user.is_authenticated and current_user.is_staff:
         context["interests"] = interests_for_need(need)
+        context["notified"] = notified_companies(need)
+        context["contact_form"] = FlaskForm()
     return render_template(
         "needs/show.html",
         need=need,
@@ -240,6 +251,9 @@ def create():
         target = url_for("needs.show", need_id=need.id)
         record_result(submission, target)
         db.session.commit()
+        if need.status == NeedStatus.PUBLISHED:
+            flash(_("Need saved and published. Choose which companies to tell."), "success")
+            return redirect(url_for("needs.publish", need_id=need.id))
         flash(_("Need saved."), "success")
         return redirect(target)
     status = 422 if form.is_submitted() else 200
@@ -257,12 +271,16 @@ def edit(need_id: int):
         form.sectors.data = [sector.id for sector in need.sectors]
     other_change = None
     if form.validate_on_submit():
+        was_published = need.status == NeedStatus.PUBLISHED
         try:
             update_need(need, _form_data(form), current_user, form.expected_version())
         except ConflictError as error:
             other_change = report_conflict(error, form)
         else:
             db.session.commit()
+            if need.status == NeedStatus.PUBLISHED and not was_published:
+                flash(_("Saved and published. Choose which companies to tell."), "success")
+                return redirect(url_for("needs.publish", need_id=need.id))
             flash(_("Saved."), "success")
             return redirect(url_for("needs.show", need_id=need.id))
     status = 409 if other_change else (422 if form.is_submitted() else 200)
@@ -277,12 +295,74 @@ def change_status(need_id: int):
     need = db.get_or_404(Need, need_id)
     form = NeedStatusForm()
     if form.validate_on_submit():
+        if form.status.data == NeedStatus.PUBLISHED and need.status != NeedStatus.PUBLISHED:
+            # Publishing tells companies: the curator sees whom, and the email, first.
+            return redirect(url_for("needs.publish", need_id=need.id))
         change_need_status(need, form.status.data, current_user)
         db.session.commit()
         flash(_("Status changed."), "success")
     else:
         flash(_("Choose a valid status."), "error")
     return redirect(url_for("needs.show", need_id=need.id))
+
+
+@blueprint.route("/<int:need_id>/publish", methods=["GET", "POST"])
+@staff_required
+def publish(need_id: int):
+    """The review step of publishing: which companies will be told, and what they will
+    read. For a need published already (from its form), it only tells companies."""
+    need = db.get_or_404(Need, need_id)
+    if need.is_archived:
+        abort(404)
+    locale = str(get_locale())
+    candidates = notification_candidates(need)
+    form = PublishReviewForm()
+    form.notify.choices = as_choices(
+        [(candidate.company.id, candidate.company.name(locale)) for candidate in candidates]
+    )
+    if request.method == "GET":
+        form.notify.data = [c.company.id for c in candidates if c.band == "strong"]
+    if form.validate_on_submit():
+        chosen = set(form.notify.data or [])
+        if need.status == NeedStatus.PUBLISHED:
+            alerts_for_published_need(need, clock.now(), chosen)
+            message = _("%(n)d companies will be told about this need.", n=len(chosen))
+        else:
+            change_need_status(need, NeedStatus.PUBLISHED, current_user, notify_company_ids=chosen)
+            message = _("Published. %(n)d companies will be told about it.", n=len(chosen))
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for("needs.show", need_id=need.id))
+    preview = preview_alert(need, candidates[0], locale) if candidates else None
+    return render_template(
+        "needs/publish.html",
+        need=need,
+        form=form,
+        candidates=candidates,
+        preview=preview,
+        reason_label=reason_label,
+    ), 422 if form.is_submitted() else 200
+
+
+@blueprint.post("/<int:need_id>/contacts/<int:company_id>")
+@staff_required
+def count_contact(need_id: int, company_id: int):
+    """The bureau confirms that telling a company about a need was a meaningful contact."""
+    need = db.get_or_404(Need, need_id)
+    company = db.get_or_404(Company, company_id)
+    if FlaskForm().validate_on_submit():
+        if count_information_provided(company, need, current_user, clock.now()):
+            db.session.commit()
+            flash(
+                _(
+                    "Counted as information provided to %(company)s.",
+                    company=company.name(str(get_locale())),
+                ),
+                "success",
+            )
+        else:
+            flash(_("This contact was counted already."), "info")
+    return redirect(url_for("needs.show", need_id=need.id, _anchor="notified"))
 
 
 @blueprint.post("/<int:need_id>/archive")
