@@ -261,3 +261,16 @@ def test_only_the_bureau_sets_the_y_port_badge(client, login_as, world):
     assert client.post(f"/companies/{company.id}/edit", data=form).status_code == 302
     db.session.expire_all()
     assert company.yport_member is True
+
+
+def test_a_company_awaiting_review_fixes_its_own_sign_up(client, auth, world):
+    company = world.pending_company
+    auth.login(world.pending_member.email)
+    page = client.get(f"/companies/{company.id}").get_data(as_text=True)
+    assert "Edit profile" in page and "Add a technology" not in page
+    response = client.post(f"/companies/{company.id}/edit", data={
+        "name_en": "Pending Works Ltd.", "size": "small", "version": str(company.version)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert company.name_en == "Pending Works Ltd." and company.approval_status == "pending"
+    assert client.get(f"/companies/{company.id}/technologies/new").status_code == 403

@@ -8,6 +8,7 @@ from flask import abort
 from flask_login import current_user
 
 from ypmatch.models import (
+    ApprovalStatus,
     Company,
     Mission,
     MissionCompany,
@@ -136,6 +137,17 @@ def can_edit_company(user: User | None, company: Company) -> bool:
     if _is_staff(user):
         return True
     return is_member_of(user, company) and company.is_approved and not company.is_archived
+
+
+def can_edit_company_profile(user: User | None, company: Company) -> bool:
+    """The profile itself: a company awaiting review may still fix its own sign-up."""
+    if can_edit_company(user, company):
+        return True
+    return (
+        is_member_of(user, company)
+        and company.approval_status == ApprovalStatus.PENDING
+        and not company.is_archived
+    )
 
 
 def can_set_yport_membership(user: User | None) -> bool:

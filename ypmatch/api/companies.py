@@ -30,6 +30,7 @@ from ypmatch.matching import Boosts
 from ypmatch.models import ApprovalStatus, Company, CompanySize, Need, Technology
 from ypmatch.permissions import (
     can_edit_company,
+    can_edit_company_profile,
     can_set_yport_membership,
     can_view_company,
     is_member_of,
@@ -128,7 +129,9 @@ PROFILE_FIELDS = (
 def update_company_view(company_id: int):
     user = require_user()
     company = _visible_company(company_id)
-    require(can_edit_company(user, company), "Only this company's members may change it.")
+    require(
+        can_edit_company_profile(user, company), "Only this company's members may change it."
+    )
     data = strip_strings(json_body(schemas.COMPANY_UPDATE))
     values = {key: data[key] for key in PROFILE_FIELDS if key in data}
     if "overseas_countries" in values:

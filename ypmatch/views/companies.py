@@ -13,6 +13,7 @@ from ypmatch.forms.matching import ApplySectorsForm
 from ypmatch.models import Company, Technology
 from ypmatch.permissions import (
     can_edit_company,
+    can_edit_company_profile,
     can_set_yport_membership,
     can_view_company,
     is_member_of,
@@ -102,6 +103,7 @@ def show(company_id: int):
         "companies/show.html",
         company=company,
         can_edit=can_edit_company(current_user, company),
+        can_edit_profile=can_edit_company_profile(current_user, company),
         is_member=is_member,
         confirm_form=ConfirmForm(),
         review_form=ReviewForm(),
@@ -113,7 +115,7 @@ def show(company_id: int):
 @login_required
 def edit(company_id: int):
     company = _get_company(company_id)  # a hidden company is missing, not forbidden
-    require(can_edit_company(current_user, company))
+    require(can_edit_company_profile(current_user, company))
     form = CompanyForm(obj=company)
     if not can_set_yport_membership(current_user):
         del form.yport_member
