@@ -29,3 +29,14 @@ def test_security_headers_on_every_response(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+def test_archiving_asks_first(client, login_as, world):
+    login_as("curator")
+    page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    details = page[page.index('<details class="confirm">'):]
+    details = details[:details.index("</details>")]
+    assert '<summary class="button danger">Archive…</summary>' in details
+    assert "Are you sure?" in details
+    assert f'action="/needs/{world.public_need.id}/archive"' in details
+    assert ">Yes, Archive</button>" in details
