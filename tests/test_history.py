@@ -1,5 +1,7 @@
 """Every change is kept; deleting archives; concurrent edits never overwrite silently."""
 
+import re
+
 import sqlalchemy as sa
 
 from ypmatch.extensions import db
@@ -165,3 +167,51 @@ def test_editing_keeps_archived_sectors_until_the_editor_unticks_them(client, lo
     db.session.expire_all()
     assert {s.slug for s in db.session.get(Need, need.id).sectors} == {"water_supply",
                                                                         "solid_waste"}
+
+
+def test_history_speaks_in_labels_and_local_time_and_restores_a_version(client, login_as,
+                                                                        world):
+    need = world.public_need
+    login_as("curator")
+    original = "Reduce non-revenue water in Metro Cebu"
+    for title in (original, "A worse title"):
+        db.session.refresh(need)
+        form = {"city_id": world.cebu.id, "title_en": title, "description_en": "x",
+                "status": "published", "visibility": "public", "version": str(need.version)}
+        assert client.post(f"/needs/{need.id}/edit", data=form).status_code == 302
+    page = client.get(f"/needs/{need.id}/history").get_data(as_text=True)
+    assert "Title (English)" in page and ">title_en<" not in page
+    assert "JST" in page and " UTC<" not in page
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d+", page)  # no microseconds
+    created = db.session.scalars(sa.select(HistoryEntry).where(
+        HistoryEntry.record_type == "needs", HistoryEntry.record_id == need.id)
+        .order_by(HistoryEntry.id)).first()
+    restore = f"/needs/{need.id}/history/{created.id}/restore"
+    assert f'action="{restore}"' in page
+    db.session.refresh(need)
+    response = client.post(restore, data={"version": str(need.version)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    need = db.session.get(Need, need.id)
+    assert need.title_en == original and need.status == "published"
+    latest = db.session.scalars(sa.select(HistoryEntry).where(
+        HistoryEntry.record_type == "needs", HistoryEntry.record_id == need.id)
+        .order_by(HistoryEntry.id.desc())).first()
+    assert latest.note == f"restored version {created.version}"
+    # A stale page (old version) restores nothing.
+    assert client.post(restore, data={"version": "1"}).status_code == 302
+    assert "Someone saved this record meanwhile" in client.get(
+        f"/needs/{need.id}/history").get_data(as_text=True)
+
+
+def test_members_see_their_hand_and_can_withdraw_it(client, login_as, world):
+    login_as("member_a")
+    need = world.public_need
+    client.post(f"/needs/{need.id}/interest", data={"note": "We did this in Da Nang"})
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "You raised your hand on" in page and "We did this in Da Nang" in page
+    assert "Withdraw our hand" in page and "Raise our hand" not in page
+    assert client.post(f"/needs/{need.id}/interest/withdraw").status_code == 302
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "Raise our hand" in page and "You raised your hand" not in page
+    assert client.post(f"/needs/{need.id}/interest/withdraw").status_code == 404

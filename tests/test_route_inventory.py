@@ -5,11 +5,13 @@ access rule, so nothing is served without someone deciding who may use it.
 """
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import PASSWORD, ROLES
 from ypmatch.extensions import db
 from ypmatch.models import (
     GlossaryConcept,
+    HistoryEntry,
     Mission,
     MissionCompany,
     Outcome,
@@ -77,6 +79,8 @@ INVENTORY = {
     "needs.edit": NEED_EDITOR,
     "needs.archive": NEED_EDITOR,
     "needs.history": NEED_EDITOR,
+    "needs.restore_version": NEED_EDITOR,
+    "needs.withdraw_interest": COMPANY,
     "needs.apply_sectors": NEED_EDITOR,
     "needs.change_status": STAFF,
     "needs.publish": STAFF,
@@ -89,11 +93,13 @@ INVENTORY = {
     "companies.technology": PUBLIC,
     "companies.edit": OWNER,
     "companies.history": OWNER,
+    "companies.restore_version": OWNER,
     "companies.create_technology_view": OWNER,
     "companies.edit_technology": OWNER,
     "companies.archive_technology": OWNER,
     "companies.restore_technology": OWNER,
     "companies.technology_history": OWNER,
+    "companies.restore_technology_version": OWNER,
     "companies.apply_technology_sectors": OWNER,
     "companies.archive": STAFF,
     "companies.restore": STAFF,
@@ -199,6 +205,7 @@ EXCEPTIONS = {
     ("needs.edit", "city"): {403},
     ("needs.archive", "city"): {403},
     ("needs.history", "city"): {403},
+    ("needs.restore_version", "city"): {403},
     ("needs.apply_sectors", "city"): {403},
 }
 
@@ -250,6 +257,8 @@ def places(world):
         "search_id": search.id,
         "token_id": token.id,
         "message_id": message.id,
+        # Any entry: restoring one of another record is refused with 404, after the checks.
+        "entry_id": db.session.scalar(sa.select(sa.func.max(HistoryEntry.id))) or 1,
         "user_id": world.member_b.id,
         "action": "pin",
         "token": "not-a-valid-token",

@@ -230,6 +230,16 @@ def register_template_helpers(app: Flask) -> None:
     from ypmatch import labels
 
     app.add_template_filter(labels.country, "country")
+    app.add_template_filter(
+        lambda moment: labels.local_time(moment, app.config["TIMEZONE"]), "local_time"
+    )
+    app.add_template_filter(
+        lambda moment: labels.local_time(moment, app.config["TIMEZONE"], with_time=False),
+        "local_date",
+    )
+    app.add_template_filter(
+        lambda value: labels.history_value(value, app.config["TIMEZONE"]), "history_value"
+    )
 
     @app.context_processor
     def inject_helpers() -> dict:

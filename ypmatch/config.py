@@ -96,5 +96,7 @@ def load_config(instance_path: Path) -> dict:
         # More texts than this without embeddings (an encoder upgrade, a bulk import) are
         # encoded in the background while matching runs on words alone.
         "MATCHING_SYNC_ENCODE_MAX_TEXTS": int(_env("MATCHING_SYNC_ENCODE_MAX_TEXTS", "300")),
+        # Times on pages (history, hands raised) are shown in this time zone.
+        "TIMEZONE": _env("TIMEZONE", "Asia/Tokyo"),
         "KPI_FIRST_YEAR": int(_env("KPI_FIRST_YEAR", "0")) or None,
     }

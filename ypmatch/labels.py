@@ -113,6 +113,55 @@ COUNTRIES = {
 }  # fmt: skip
 
 
+# Field names as the history page shows them.
+FIELDS = {
+    "title_en": _l("Title (English)"), "title_ja": _l("Title (Japanese)"),
+    "description_en": _l("Description (English)"), "description_ja": _l("Description (Japanese)"),
+    "name_en": _l("Name (English)"), "name_ja": _l("Name (Japanese)"),
+    "status": _l("Status"), "visibility": _l("Visibility"), "city_id": _l("City"),
+    "sectors": _l("Sectors"), "funding": _l("Funding hints"), "timeline": _l("Timeline"),
+    "expires_on": _l("Open until"), "ref": _l("Reference"), "archived_at": _l("Archived"),
+    "ward": _l("Ward"), "size": _l("Size"), "website": _l("Website"),
+    "overseas_countries": _l("Overseas experience"), "yport_member": _l("Y-PORT member"),
+    "approval_status": _l("Review"), "track_record": _l("Track record"),
+    "notes": _l("Notes"), "slots": _l("Company slots"), "per_need_cap": _l("At most per need"),
+    "start_date": _l("Start"), "end_date": _l("End"), "state": _l("State"),
+    "pinned": _l("Pinned"), "excluded": _l("Excluded"), "kind": _l("Kind"),
+    "occurred_on": _l("Date"), "amount_jpy": _l("Amount (JPY)"), "reason": _l("Reason"),
+    "email": _l("Email"), "role": _l("Role"), "active": _l("Active"),
+    "label_en": _l("Label (English)"), "label_ja": _l("Label (Japanese)"),
+    "forms_en": _l("Forms (English)"), "forms_ja": _l("Forms (Japanese)"),
+    "population": _l("Population"), "country_code": _l("Country"), "slug": _l("Code"),
+    "company_id": _l("Company"), "need_id": _l("Need"), "mission_id": _l("Mission"),
+    "response_note": _l("Answer"), "responded_at": _l("Answered"), "position": _l("Order"),
+}  # fmt: skip
+
+
+def history_value(value, timezone: str) -> str:
+    """A value from a history entry as people read it: moments in local time, lists
+    joined, yes/no for flags, a dash for nothing."""
+    import re
+    from datetime import datetime
+
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*", value):
+        try:
+            return local_time(datetime.fromisoformat(value), timezone)
+        except ValueError:
+            return value
+    return str(value)
+
+
+def field_label(key: str) -> str:
+    """A stored field's name for people: ours where we have one, else made readable."""
+    return str(FIELDS[key]) if key in FIELDS else key.replace("_", " ").capitalize()
+
+
 def label(mapping: dict, code: str | None) -> str:
     if code is None:
         return ""
@@ -120,4 +169,25 @@ def label(mapping: dict, code: str | None) -> str:
 
 
 def country(code: str) -> str:
-    return label(COUNTRIES, code)
+    """A country's name in the page's language: ours for the countries listed above, the
+    Unicode CLDR name (through Babel) for any other code, such as MV."""
+    if code in COUNTRIES or not code:
+        return label(COUNTRIES, code)
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.territories.get(code.upper(), code) if locale is not None else code
+
+
+def local_time(moment, timezone: str, with_time: bool = True) -> str:
+    """A stored UTC moment as people here read it: in ``timezone`` (Asia/Tokyo by
+    default), to the minute, without microseconds."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # SQLite returns naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(timezone))
+    return local.strftime("%Y-%m-%d %H:%M %Z" if with_time else "%Y-%m-%d")

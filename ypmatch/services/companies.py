@@ -132,6 +132,17 @@ def create_company(data: dict, actor: User | None, source: str = "web") -> Compa
     return create_record(Company(**data), actor, source=source)
 
 
+# What "restore this version" puts back (review status and Y-PORT membership are the
+# bureau's own steps).
+RESTORABLE_PROFILE_FIELDS = (
+    "name_ja", "name_en", "ward", "size", "website", "overseas_countries", "description_ja",
+    "description_en",
+)  # fmt: skip
+RESTORABLE_TECHNOLOGY_FIELDS = (
+    "title_ja", "title_en", "description_ja", "description_en", "track_record", "sectors",
+)  # fmt: skip
+
+
 def update_company(
     company: Company, data: dict, actor: User, expected_version: int, source: str = "web"
 ) -> dict:

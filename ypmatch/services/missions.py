@@ -387,6 +387,23 @@ def interests_for_mission(mission: Mission) -> list[CompanyInterest]:
     )
 
 
+def open_interest(company: Company, need: Need) -> CompanyInterest | None:
+    """The hand ``company`` raised for ``need`` and has not withdrawn."""
+    return db.session.scalar(
+        sa.select(CompanyInterest).where(
+            CompanyInterest.company_id == company.id,
+            CompanyInterest.need_id == need.id,
+            CompanyInterest.archived_at.is_(None),
+        )
+    )
+
+
+def withdraw_hand(interest: CompanyInterest, actor: User) -> None:
+    interest.archived_at = utcnow()
+    db.session.flush()
+    add_history(interest, "archive", actor, note="hand withdrawn")
+
+
 def interests_for_need(need: Need) -> list[CompanyInterest]:
     return list(
         db.session.scalars(

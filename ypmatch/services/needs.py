@@ -72,6 +72,14 @@ def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
     return query.order_by(*order)
 
 
+# What "restore this version" puts back: the text an editor writes, not the status,
+# visibility or city, which have their own steps and rules.
+RESTORABLE_FIELDS = (
+    "title_en", "title_ja", "description_en", "description_ja", "funding", "timeline",
+    "expires_on", "sectors",
+)  # fmt: skip
+
+
 def create_need(data: dict, actor: User | None, source: str = "web") -> Need:
     sectors: list[Sector] = data.pop("sectors", [])
     if actor is not None and actor.role == Role.CITY:

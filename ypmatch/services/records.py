@@ -178,3 +178,54 @@ def latest_change(record: Any) -> HistoryEntry | None:
         .order_by(HistoryEntry.id.desc())
         .limit(1)
     )
+
+
+class VersionError(ValueError):
+    """This history entry cannot be restored onto this record."""
+
+
+def _from_snapshot(record: Any, field: str, value: Any) -> Any:
+    if field == "sectors":
+        slugs = value or []
+        return list(db.session.scalars(sa.select(Sector).where(Sector.slug.in_(slugs))))
+    column_type = sa.inspect(record).mapper.columns[field].type
+    if value is None:
+        return None
+    if isinstance(column_type, sa.DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column_type, sa.Date):
+        return date.fromisoformat(value)
+    if isinstance(column_type, sa.Numeric):
+        return Decimal(value)
+    return value
+
+
+def restore_version(
+    record: Any,
+    entry: HistoryEntry,
+    fields: tuple[str, ...],
+    actor: User,
+    expected_version: int | None = None,
+    source: str = "web",
+) -> dict[str, list[Any]]:
+    """Put ``fields`` of ``record`` back as ``entry`` recorded them. The restore is a new
+    change of its own (history, version), so it can be undone the same way."""
+    if (
+        entry.record_type != record_type(record)
+        or entry.record_id != record.id
+        or not entry.snapshot
+    ):
+        raise VersionError("this entry belongs to another record")
+    data = {
+        field: _from_snapshot(record, field, entry.snapshot[field])
+        for field in fields
+        if field in entry.snapshot
+    }
+    return update_record(
+        record,
+        data,
+        actor,
+        expected_version=expected_version,
+        source=source,
+        note=f"restored version {entry.version}",
+    )

@@ -23,6 +23,8 @@ from ypmatch.permissions import (
 from ypmatch.services.alerts import stale_before
 from ypmatch.services.cities import active_sectors, offered_sectors, sectors_by_ids
 from ypmatch.services.companies import (
+    RESTORABLE_PROFILE_FIELDS,
+    RESTORABLE_TECHNOLOGY_FIELDS,
     CompanyFilters,
     companies_query,
     create_technology,
@@ -46,6 +48,7 @@ from ypmatch.views.records import (
     paginate_request,
     render_history,
     report_conflict,
+    restore_version_from_history,
     sector_choices,
     suggested_sectors_form,
 )
@@ -181,10 +184,29 @@ def restore(company_id: int):
 def history(company_id: int):
     company = _get_company(company_id)  # a hidden company is missing, not forbidden
     require(current_user.is_staff or is_member_of(current_user, company))
+    can_restore = can_edit_company_profile(current_user, company)
     return render_history(
         company,
         company.name(str(get_locale())),
         url_for("companies.show", company_id=company.id),
+        restore_url=lambda entry: (
+            url_for("companies.restore_version", company_id=company.id, entry_id=entry.id)
+            if can_restore
+            else None
+        ),
+    )
+
+
+@blueprint.post("/<int:company_id>/history/<int:entry_id>/restore")
+@login_required
+def restore_version(company_id: int, entry_id: int):
+    company = _get_company(company_id)
+    require(can_edit_company_profile(current_user, company))
+    return restore_version_from_history(
+        company,
+        entry_id,
+        RESTORABLE_PROFILE_FIELDS,
+        url_for("companies.history", company_id=company.id),
     )
 
 
@@ -350,8 +372,32 @@ def restore_technology(company_id: int, technology_id: int):
 def technology_history(company_id: int, technology_id: int):
     technology = _get_technology(company_id, technology_id)
     require(current_user.is_staff or is_member_of(current_user, technology.company))
+    can_restore = can_edit_company(current_user, technology.company)
     return render_history(
         technology,
         technology.title(str(get_locale())),
         url_for("companies.technology", company_id=company_id, technology_id=technology_id),
+        restore_url=lambda entry: (
+            url_for(
+                "companies.restore_technology_version",
+                company_id=company_id,
+                technology_id=technology_id,
+                entry_id=entry.id,
+            )
+            if can_restore
+            else None
+        ),
+    )
+
+
+@blueprint.post("/<int:company_id>/technologies/<int:technology_id>/history/<int:entry_id>/restore")
+@login_required
+def restore_technology_version(company_id: int, technology_id: int, entry_id: int):
+    technology = _get_technology(company_id, technology_id)
+    require(can_edit_company(current_user, technology.company))
+    return restore_version_from_history(
+        technology,
+        entry_id,
+        RESTORABLE_TECHNOLOGY_FIELDS,
+        url_for("companies.technology_history", company_id=company_id, technology_id=technology_id),
     )

@@ -44,8 +44,14 @@ from ypmatch.services.matching import (
     reason_label,
     suggest_sectors,
 )
-from ypmatch.services.missions import interests_for_need, raise_hand
+from ypmatch.services.missions import (
+    interests_for_need,
+    open_interest,
+    raise_hand,
+    withdraw_hand,
+)
 from ypmatch.services.needs import (
+    RESTORABLE_FIELDS,
     NeedFilters,
     change_need_status,
     create_need,
@@ -61,6 +67,7 @@ from ypmatch.views.records import (
     paginate_request,
     render_history,
     report_conflict,
+    restore_version_from_history,
     sector_choices,
     suggested_sectors_form,
 )
@@ -108,6 +115,11 @@ def _get_need(need_id: int) -> Need:
         # Hidden needs look the same as missing ones to those who may not see them.
         abort(404)
     return need
+
+
+def _own_hand(need: Need):
+    company = current_user.company if current_user.is_authenticated else None
+    return open_interest(company, need) if company is not None else None
 
 
 def _can_see_matches(need: Need) -> bool:
@@ -163,6 +175,7 @@ def show(need_id: int):
         need=need,
         can_edit=can_edit_need(current_user, need),
         interest_form=InterestForm(),
+        own_hand=_own_hand(need),
         confirm_form=ConfirmForm(),
         status_form=NeedStatusForm(status=need.status),
         **context,
@@ -180,7 +193,22 @@ def interest(need_id: int):
         raise_hand(company, current_user, form.note.data or "", need=need)
         db.session.commit()
         flash(_("The bureau knows you are interested in this need."), "success")
-    return redirect(url_for("needs.show", need_id=need.id))
+    return redirect(url_for("needs.show", need_id=need.id, _anchor="interest-title"))
+
+
+@blueprint.post("/<int:need_id>/interest/withdraw")
+@roles_required(Role.COMPANY)
+def withdraw_interest(need_id: int):
+    need = _get_need(need_id)
+    company = current_user.company
+    hand = open_interest(company, need) if company is not None else None
+    if hand is None:
+        abort(404)
+    if FlaskForm().validate_on_submit():
+        withdraw_hand(hand, current_user)
+        db.session.commit()
+        flash(_("Your hand is withdrawn; the bureau no longer sees it."), "success")
+    return redirect(url_for("needs.show", need_id=need.id, _anchor="interest-title"))
 
 
 @blueprint.post("/<int:need_id>/matches/<int:company_id>/decision")
@@ -385,6 +413,24 @@ def restore(need_id: int):
 def history(need_id: int):
     need = _get_need(need_id)  # a hidden need is missing, not forbidden
     require(current_user.is_staff or can_edit_need(current_user, need))
+    can_restore = can_edit_need(current_user, need)
     return render_history(
-        need, need.title(str(get_locale())), url_for("needs.show", need_id=need.id)
+        need,
+        need.title(str(get_locale())),
+        url_for("needs.show", need_id=need.id),
+        restore_url=lambda entry: (
+            url_for("needs.restore_version", need_id=need.id, entry_id=entry.id)
+            if can_restore
+            else None
+        ),
+    )
+
+
+@blueprint.post("/<int:need_id>/history/<int:entry_id>/restore")
+@login_required
+def restore_version(need_id: int, entry_id: int):
+    need = _get_need(need_id)
+    require(can_edit_need(current_user, need))
+    return restore_version_from_history(
+        need, entry_id, RESTORABLE_FIELDS, url_for("needs.history", need_id=need.id)
     )

@@ -1,5 +1,6 @@
 """View steps every curated record shares: history page, archive, restore, conflicts."""
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -7,28 +8,81 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ypmatch import labels
 from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
-from ypmatch.models import FormSubmission
+from ypmatch.models import FormSubmission, HistoryEntry
 from ypmatch.services.records import (
     ConflictError,
+    VersionError,
     archive_record,
     history_of,
     latest_change,
     restore_record,
+    restore_version,
 )
 from ypmatch.services.submissions import AlreadySubmitted, claim
 
 
-def render_history(record: Any, title: str, back_url: str, related: list[Any] = ()):
-    """The record's history, merged with that of ``related`` records (newest first)."""
+def render_history(
+    record: Any,
+    title: str,
+    back_url: str,
+    related: list[Any] = (),
+    restore_url: Callable[[HistoryEntry], str | None] | None = None,
+):
+    """The record's history, merged with that of ``related`` records (newest first).
+    ``restore_url`` gives, for an entry of ``record``, where "restore this version" posts."""
     entries = history_of(record)
     for other in related:
         entries.extend(history_of(other))
     entries.sort(key=lambda entry: entry.id, reverse=True)
+    newest_own = next((e for e in entries if e.record_type == record.__tablename__), None)
+
+    def restore_link(entry: HistoryEntry) -> str | None:
+        if restore_url is None or entry is newest_own or not entry.snapshot:
+            return None
+        if entry.record_type != record.__tablename__ or entry.action == "archive":
+            return None
+        return restore_url(entry)
+
     return render_template(
-        "history.html", record=record, title=title, back_url=back_url, entries=entries
+        "history.html",
+        record=record,
+        title=title,
+        back_url=back_url,
+        entries=entries,
+        restore_link=restore_link,
+        field_label=labels.field_label,
+        confirm_form=ConfirmForm(),
     )
+
+
+def restore_version_from_history(record: Any, entry_id: int, fields: tuple[str, ...], back):
+    """The POST behind "restore this version": the version the editor saw guards it."""
+    entry = db.get_or_404(HistoryEntry, entry_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The request could not be checked; nothing was changed."), "error")
+        return redirect(back)
+    try:
+        expected = int(request.form.get("version", ""))
+    except ValueError:
+        expected = None
+    try:
+        changes = restore_version(record, entry, fields, current_user, expected_version=expected)
+    except VersionError:
+        abort(404)
+    except ConflictError:
+        db.session.rollback()
+        flash(_("Someone saved this record meanwhile; look at the history again."), "error")
+        return redirect(back)
+    db.session.commit()
+    if changes:
+        flash(_("Version %(n)s restored, as a new change.", n=entry.version), "success")
+    else:
+        flash(_("That version is the same as the current one."), "info")
+    return redirect(back)
 
 
 def archive_or_restore(record: Any, restore: bool, next_url: str):
