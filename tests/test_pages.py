@@ -40,3 +40,15 @@ def test_archiving_asks_first(client, login_as, world):
     assert "Are you sure?" in details
     assert f'action="/needs/{world.public_need.id}/archive"' in details
     assert ">Yes, Archive</button>" in details
+
+
+def test_countries_we_do_not_list_are_named_by_babel(app):
+    from flask_babel import force_locale
+
+    from ypmatch.labels import country
+
+    with app.test_request_context():
+        with force_locale("en"):
+            assert country("MV") == "Maldives" and country("PH") == "Philippines"
+        with force_locale("ja"):
+            assert country("MV") == "モルディブ"
