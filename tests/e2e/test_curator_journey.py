@@ -44,8 +44,9 @@ def test_curator_publishes_a_need_and_plans_a_mission(new_page, tmp_path):
     page.get_by_label("Status", exact=True).select_option(label="Published")
     page.get_by_role("button", name="Change", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Publish this need")
-    expect(page.get_by_role("heading", name=re.compile("The email, as"))).to_be_visible()
-    page.get_by_role("button", name="Publish and tell the ticked companies").click()
+    # An internal need tells nobody, and the page says so.
+    expect(page.get_by_text("This need is internal: no company is told about it.")).to_be_visible()
+    page.get_by_role("button", name="Publish", exact=True).click()
     expect(page.locator(".flash-success")).to_contain_text("Published.")
     expect(page.locator("p.meta .badge")).to_have_text("Published")
 
