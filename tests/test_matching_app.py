@@ -39,12 +39,25 @@ def test_dismissed_pairs_are_never_proposed_again(client, login_as, world):
     url = f"/needs/{world.public_need.id}/matches/{world.company_a.id}/decision"
     assert client.post(url, data={"status": "dismissed", "note": "no capacity"}).status_code == 302
     page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
-    assert "Kohoku Aqua" not in page
+    proposed, dismissed = page.split('id="dismissed"', 1)
+    assert "Kohoku Aqua" not in proposed.split('id="matches"', 1)[1]
+    # ... but listed as dismissed, with its note and a way back.
+    assert "1 dismissed company" in dismissed
+    assert "Kohoku Aqua" in dismissed and "no capacity" in dismissed and ">Undo<" in dismissed
     decision = db.session.scalar(sa.select(MatchDecision))
     assert decision.status == "dismissed" and decision.note == "no capacity"
-    client.post(url, data={"status": "confirmed"})
+    client.post(url, data={"status": "confirmed", "note": "met them in Cebu"})
     page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
     assert "Kohoku Aqua" in page and "Confirmed" in page
+    # A confirmed card shows its note and offers to undo, not to confirm again.
+    assert "met them in Cebu" in page and "Undo confirmation" in page
+    card = page[page.index("Kohoku Aqua"):]
+    assert 'value="confirmed"' not in card[:card.index("</li>")]
+    undo = f"/needs/{world.public_need.id}/matches/{world.company_a.id}/undo"
+    assert client.post(undo).status_code == 302
+    page = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    card = page[page.index("Kohoku Aqua"):]
+    assert 'value="confirmed"' in card[:card.index("</li>")]  # proposed again, undecided
 
 
 def test_only_curators_decide(client, login_as, world):

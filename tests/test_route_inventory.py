@@ -87,6 +87,7 @@ INVENTORY = {
     "needs.count_contact": STAFF,
     "needs.restore": STAFF,
     "needs.decide": STAFF,
+    "needs.undo_decision_view": STAFF,
     "needs.interest": COMPANY,
     "companies.index": PUBLIC,
     "companies.show": PUBLIC,

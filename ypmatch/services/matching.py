@@ -42,7 +42,7 @@ from ypmatch.models import (
 from ypmatch.permissions import LISTED_NEED_STATUSES, visible_needs_condition
 from ypmatch.services.embeddings import app_encoder, missing_texts
 from ypmatch.services.glossary import current_glossary
-from ypmatch.services.records import create_record, update_record
+from ypmatch.services.records import archive_record, create_record, update_record
 
 CACHE_KEY = "ypmatch.matching_index"
 
@@ -562,6 +562,29 @@ def suggest_sectors(text: str, locale: str, limit: int = 3) -> list[tuple[Sector
         for slug in slugs
         if slug in sectors
     ]
+
+
+def dismissed_for_need(need: Need) -> list[tuple[Company, MatchDecision]]:
+    """The companies the bureau dismissed for ``need``, with the decision (note, who)."""
+    decisions = [
+        decision
+        for decision in decisions_for_need(need).values()
+        if decision.status == MatchDecisionStatus.DISMISSED
+    ]
+    companies = _by_id(Company, [decision.company_id for decision in decisions])
+    return sorted(
+        ((companies[d.company_id], d) for d in decisions if d.company_id in companies),
+        key=lambda row: row[0].name("en"),
+    )
+
+
+def undo_decision(need: Need, company: Company, actor: User) -> bool:
+    """Take back a confirmation or dismissal: the company is proposed as before."""
+    decision = decisions_for_need(need).get(company.id)
+    if decision is None:
+        return False
+    archive_record(decision, actor, note="decision undone")
+    return True
 
 
 def decide_match(

@@ -41,8 +41,10 @@ from ypmatch.services.matching import (
     CompanyMatchFilters,
     companies_for_need,
     decide_match,
+    dismissed_for_need,
     reason_label,
     suggest_sectors,
+    undo_decision,
 )
 from ypmatch.services.missions import (
     interests_for_need,
@@ -159,6 +161,8 @@ def show(need_id: int):
             "boosts": boosts,
             "sectors": active_sectors(),
             "decision_form": MatchDecisionForm(),
+            "dismissed": dismissed_for_need(need),
+            "undo_form": FlaskForm(),
         }
     if not need.sectors and can_edit_need(current_user, need):
         suggested = suggest_sectors(
@@ -220,12 +224,34 @@ def decide(need_id: int, company_id: int):
     if form.validate_on_submit():
         decide_match(need, company, form.status.data, form.note.data or "", current_user)
         db.session.commit()
+        name = company.name(str(get_locale()))
         if form.status.data == MatchDecisionStatus.DISMISSED:
-            flash(_("Dismissed: this company will not be proposed for this need again."), "success")
+            flash(
+                _(
+                    "Dismissed %(company)s: it will not be proposed for this need again. "
+                    "Undo it from the list of dismissed companies below.",
+                    company=name,
+                ),
+                "success",
+            )
         else:
-            flash(_("Confirmed."), "success")
+            flash(_("Confirmed %(company)s.", company=name), "success")
     else:
         flash(_("Choose confirm or dismiss."), "error")
+    return redirect(url_for("needs.show", need_id=need.id, _anchor="matches"))
+
+
+@blueprint.post("/<int:need_id>/matches/<int:company_id>/undo")
+@staff_required
+def undo_decision_view(need_id: int, company_id: int):
+    need = db.get_or_404(Need, need_id)
+    company = db.get_or_404(Company, company_id)
+    if FlaskForm().validate_on_submit() and undo_decision(need, company, current_user):
+        db.session.commit()
+        flash(
+            _("Decision on %(company)s undone.", company=company.name(str(get_locale()))),
+            "success",
+        )
     return redirect(url_for("needs.show", need_id=need.id, _anchor="matches"))
 
 
