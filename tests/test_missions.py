@@ -89,10 +89,18 @@ def test_shortlist_covers_every_need_and_curators_steer_it(client, login_as, mis
     # Exclude one, pin another by hand: both survive a re-run.
     row = db.session.scalar(sa.select(MissionCompany).where(
         MissionCompany.mission_id == mission.id, MissionCompany.company_id == listed[0]))
-    client.post(f"/missions/{mission.id}/participants/{row.id}/exclude")
+    excluded = client.post(f"/missions/{mission.id}/participants/{row.id}/exclude")
+    assert "Excluded" in client.get(excluded.location).get_data(as_text=True)
     client.post(f"/missions/{mission.id}/participants", data={"company_id": bakery.id})
-    client.post(f"/missions/{mission.id}/shortlist")
+    rerun = client.post(f"/missions/{mission.id}/shortlist")
+    summary = client.get(rerun.location).get_data(as_text=True)
+    # The re-run says what it changed, and why a company left.
+    assert "Shortlist: 3 companies. Added" in summary
+    dropped = [c for c in world.mission_companies if c.id in listed and c.id != listed[0]]
     listed_again = _listed(mission)
+    for company in dropped:
+        if company.id not in listed_again:
+            assert f"dropped: {company.name('en')} (" in summary
     assert listed[0] not in listed_again
     assert bakery.id in listed_again
     assert len(listed_again) == 3
@@ -305,3 +313,19 @@ def test_kpi_breakdowns_add_up_to_the_headline(mission_world):
         assert sum(row[1] for row in rows) == information
         assert sum(row[2] for row in rows) == orders
     assert report.by_sector[-1][0] is None  # the needs without a sector have their row
+
+
+def test_a_rerun_says_who_left_and_why(client, login_as, mission_world):
+    world = mission_world
+    login_as("curator")
+    mission = _create_mission(client, world, slots=4)
+    client.post(f"/missions/{mission.id}/shortlist")
+    septage, led, nrw, sludge, bakery = world.mission_companies
+    assert {septage.id, sludge.id} <= set(_listed(mission))  # two for the septage need
+    db.session.refresh(mission)
+    mission.per_need_cap = 1
+    db.session.commit()
+    rerun = client.post(f"/missions/{mission.id}/shortlist")
+    summary = client.get(rerun.location).get_data(as_text=True)
+    left = septage if septage.id not in _listed(mission) else sludge
+    assert f"dropped: {left.name('en')} (cap per need)" in summary

@@ -117,7 +117,7 @@ def shortlist_command(
     try:
         if slots is not None and slots != mission.slots:
             update_record(mission, {"slots": slots}, None, source="cli")
-        result = generate_shortlist(mission, None, source="cli")
+        result = generate_shortlist(mission, None, source="cli").shortlist
     except MissionError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error

@@ -1,5 +1,7 @@
 """Joint survey missions: planning, shortlist generation, the invitation pipeline."""
 
+from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 
 from ypmatch import clock
@@ -148,7 +150,33 @@ def compute_shortlist(mission: Mission, slots: int | None = None) -> Shortlist:
     )
 
 
-def generate_shortlist(mission: Mission, actor: User | None, source: str = "web") -> Shortlist:
+@dataclass
+class ShortlistRun:
+    """A run of the optimiser and what it changed on the mission's list."""
+
+    shortlist: Shortlist
+    added: list[Company] = field(default_factory=list)
+    # Companies no longer proposed, each with why in a few words.
+    dropped: list[tuple[Company, str]] = field(default_factory=list)
+
+
+def _why_dropped(mission: Mission, row: MissionCompany, selected: list[MissionCompany]) -> str:
+    """Why a proposal left the list: the need it covered best is at its cap, or others
+    cover the needs better within the slots."""
+    if row.coverage and mission.per_need_cap:
+        best_need = max(row.coverage, key=lambda c: c["score"])["need_id"]
+        covering = sum(
+            1
+            for other in selected
+            if other.coverage and max(other.coverage, key=lambda c: c["score"])["need_id"]
+            == best_need
+        )
+        if covering >= mission.per_need_cap:
+            return "cap per need"
+    return "others cover the needs better"
+
+
+def generate_shortlist(mission: Mission, actor: User | None, source: str = "web") -> ShortlistRun:
     """Run the optimiser and make the mission's list match it, keeping curators' choices.
 
     Pinned, hand-added and already invited companies stay; excluded and declined ones never
@@ -158,6 +186,7 @@ def generate_shortlist(mission: Mission, actor: User | None, source: str = "web"
         raise MissionError("choose at least one need in scope before generating a shortlist")
     shortlist = compute_shortlist(mission)
     existing = {p.company_id: p for p in mission.participants}
+    listed_before = {p.company_id for p in active_participants(mission)}
     selected_ids = []
     for position, entry in enumerate(shortlist.companies):
         company_id = int(entry.company_id)
@@ -188,7 +217,7 @@ def generate_shortlist(mission: Mission, actor: User | None, source: str = "web"
             continue
         if row.archived_at is None:
             row.archived_at = utcnow()
-            dropped.append(company_id)
+            dropped.append(row)
     data = {"shortlisted_at": utcnow()}
     if mission.status == MissionStatus.PLANNING:
         data["status"] = MissionStatus.SHORTLISTED
@@ -201,7 +230,12 @@ def generate_shortlist(mission: Mission, actor: User | None, source: str = "web"
         source=source,
         note=f"{len(selected_ids)} companies proposed; {len(dropped)} replaced",
     )
-    return shortlist
+    selected = [row for row in mission.participants if row.company_id in selected_ids]
+    return ShortlistRun(
+        shortlist=shortlist,
+        added=[row.company for row in selected if row.company_id not in listed_before],
+        dropped=[(row.company, _why_dropped(mission, row, selected)) for row in dropped],
+    )
 
 
 def active_participants(mission: Mission) -> list[MissionCompany]:

@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -255,17 +256,50 @@ def shortlist(mission_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        result = generate_shortlist(mission, current_user)
+        run = generate_shortlist(mission, current_user)
     except MissionError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("Shortlist generated: %(n)s companies.", n=len(result.companies)), "success")
-    return redirect(url_for("missions.show", mission_id=mission.id))
+        flash(_rerun_summary(run), "success")
+    return redirect(url_for("missions.show", mission_id=mission.id, _anchor="shortlist"))
+
+
+DROP_REASONS = {
+    "cap per need": _l("cap per need"),
+    "others cover the needs better": _l("others cover the needs better"),
+}
+
+
+def _rerun_summary(run) -> str:
+    """What a run changed: "+2, −1 (Hodogaya Water: cap per need)"."""
+    locale = str(get_locale())
+    summary = _(
+        "Shortlist: %(n)s companies. Added %(added)s, dropped %(dropped)s.",
+        n=len(run.shortlist.companies),
+        added=len(run.added),
+        dropped=len(run.dropped),
+    )
+    details = [_("added: %(name)s", name=company.name(locale)) for company in run.added]
+    details += [
+        _("dropped: %(name)s (%(why)s)", name=company.name(locale), why=DROP_REASONS[why])
+        for company, why in run.dropped
+    ]
+    return summary + (" " + "; ".join(details) if details else "")
 
 
 PARTICIPANT_ACTIONS = ("pin", "unpin", "exclude", "include", "up", "down", "invite", "joined")
+ACTION_DONE = {
+    "pin": _l("Pinned %(company)s: it stays on re-runs."),
+    "unpin": _l("Unpinned %(company)s."),
+    "exclude": _l("Excluded %(company)s: it will not come back on re-runs."),
+    "include": _l("%(company)s may be proposed again."),
+    "up": _l("Moved %(company)s up."),
+    "down": _l("Moved %(company)s down."),
+    "invite": _l("Invited %(company)s; its members get an email."),
+    "joined": _l("Marked %(company)s as joined."),
+}
 
 
 @blueprint.post("/<int:mission_id>/participants/<int:row_id>/<action>")
@@ -292,6 +326,8 @@ def participant_action(mission_id: int, row_id: int, action: str):
         flash(str(error), "error")
     else:
         db.session.commit()
+        name = row.company.name(str(get_locale()))
+        flash(str(ACTION_DONE[action]) % {"company": name}, "success")
     return redirect(url_for("missions.show", mission_id=mission_id, _anchor="shortlist"))
 
 
