@@ -135,20 +135,30 @@ def test_invitation_pipeline(app, client, login_as, mission_world):
     login_as("curator")
     mission = _create_mission(client, world, slots=3)
     client.post(f"/missions/{mission.id}/participants", data={"company_id": world.company_a.id})
+    client.post(f"/missions/{mission.id}/shortlist")  # scores what the hand-added one covers
     row = db.session.scalar(sa.select(MissionCompany).where(
         MissionCompany.company_id == world.company_a.id))
     assert client.post(f"/missions/{mission.id}/participants/{row.id}/invite").status_code == 302
 
     member = app.test_client()
     member.post("/login", data={"email": world.member_a.email, "password": PASSWORD})
-    assert "Cebu survey" in member.get("/missions/invitations").get_data(as_text=True)
+    invitations = member.get("/missions/invitations").get_data(as_text=True)
+    assert "Cebu survey" in invitations
+    assert "Please answer by 2027-01-25." in invitations  # two weeks before 2027-02-08
+    assert '<span class="count"' in invitations and ">1</span>" in invitations  # the menu
     page = member.get(f"/missions/{mission.id}").get_data(as_text=True)
     assert "Your invitation" in page and "Re-run shortlist" not in page
+    # The invitation names the needs it is about, with the company's technology for each.
+    assert "The bureau invites you for these needs" in page
+    assert "Reduce non-revenue water" in page and "漏水探知" in page
     response = member.post(f"/missions/{mission.id}/respond",
                            data={"decision": "accept", "note": "Two engineers"})
     assert response.status_code == 302
     db.session.expire_all()
     assert row.state == "accepted" and row.response_note == "Two engineers"
+    page = member.get(f"/missions/{mission.id}").get_data(as_text=True)
+    assert "Your answer: Accepted" in page and "Two engineers" in page
+    assert '<span class="count"' not in page  # nothing left to answer
 
     other = app.test_client()
     other.post("/login", data={"email": world.member_b.email, "password": PASSWORD})

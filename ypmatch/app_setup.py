@@ -243,7 +243,19 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_helpers() -> dict:
-        return {"locale": str(get_locale()), "labels": labels}
+        return {
+            "locale": str(get_locale()),
+            "labels": labels,
+            "unanswered_invitations": _unanswered_invitations,
+        }
+
+    def _unanswered_invitations() -> int:
+        """For the menu: the signed-in member's invitations still to answer."""
+        from ypmatch.services.missions import unanswered_invitations
+
+        if not (current_user.is_authenticated and current_user.company_id):
+            return 0
+        return unanswered_invitations(current_user.company_id)
 
     @app.after_request
     def security_headers(response):

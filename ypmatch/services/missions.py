@@ -1,6 +1,7 @@
 """Joint survey missions: planning, shortlist generation, the invitation pipeline."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -348,6 +349,54 @@ def mark_joined(row: MissionCompany, actor: User) -> None:
     if row.state != ParticipantState.ACCEPTED:
         raise MissionError("only companies that accepted can be marked as joined")
     update_record(row, {"state": ParticipantState.JOINED}, actor, action="join")
+
+
+# Invited companies are asked to answer this long before the mission starts.
+ANSWER_DAYS_BEFORE_START = 14
+
+
+def answer_by(mission: Mission):
+    """The date an invitation should be answered by (None while the mission has no dates)."""
+    if mission.start_date is None:
+        return None
+    return mission.start_date - timedelta(days=ANSWER_DAYS_BEFORE_START)
+
+
+def unanswered_invitations(company_id: int) -> int:
+    """Invitations the company has not answered yet (the menu shows the count)."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(MissionCompany)
+            .join(Mission)
+            .where(
+                MissionCompany.company_id == company_id,
+                MissionCompany.state == ParticipantState.INVITED,
+                MissionCompany.archived_at.is_(None),
+                Mission.archived_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def invitation_subjects(
+    row: MissionCompany, viewer: User, locale: str
+) -> list[tuple[Need, str]]:
+    """What an invitation is about: the mission's needs the company covers (those the
+    viewer may see), each with the company's technology that fits it, best first."""
+    from ypmatch.permissions import can_view_need
+
+    needs = {need.id: need for need in row.mission.needs if can_view_need(viewer, need)}
+    technologies = {t.id: t for t in row.company.technologies if not t.is_archived}
+    subjects = []
+    for cover in sorted(row.coverage or [], key=lambda c: -c["score"]):
+        need = needs.get(cover["need_id"])
+        if need is None:
+            continue
+        technology = technologies.get(cover.get("technology_id"))
+        subjects.append((need, technology.title(locale) if technology else ""))
+    return subjects
 
 
 def invitations_for_company(company_id: int) -> list[MissionCompany]:

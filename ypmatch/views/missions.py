@@ -50,9 +50,11 @@ from ypmatch.services.missions import (
     MissionError,
     active_participants,
     add_company_by_hand,
+    answer_by,
     create_mission,
     generate_shortlist,
     interests_for_mission,
+    invitation_subjects,
     invitations_for_company,
     invite,
     mark_joined,
@@ -236,6 +238,11 @@ def show(mission_id: int):
     own_row = None
     if current_user.role == Role.COMPANY and current_user.company_id:
         own_row = participant(mission, current_user.company_id)
+        if own_row is not None:
+            context["own_subjects"] = invitation_subjects(
+                own_row, current_user, str(get_locale())
+            )
+            context["own_answer_by"] = answer_by(mission)
     return render_template(
         "missions/show.html",
         reason_label=reason_label,
@@ -459,5 +466,8 @@ def history(mission_id: int):
 def invitations():
     rows = invitations_for_company(current_user.company_id) if current_user.company_id else []
     return render_template(
-        "missions/invitations.html", rows=rows, response_form=InvitationResponseForm()
+        "missions/invitations.html",
+        rows=rows,
+        response_form=InvitationResponseForm(),
+        answer_by=answer_by,
     )
