@@ -52,3 +52,27 @@ def test_countries_we_do_not_list_are_named_by_babel(app):
             assert country("MV") == "Maldives" and country("PH") == "Philippines"
         with force_locale("ja"):
             assert country("MV") == "モルディブ"
+
+
+def test_the_focal_point_sees_hands_raised_and_missions_for_its_city(client, login_as, world):
+    from datetime import date
+
+    from ypmatch.extensions import db
+    from ypmatch.models import CompanyInterest, Mission
+
+    db.session.add(CompanyInterest(company_id=world.company_a.id, need_id=world.public_need.id,
+                                   note="We did this in Da Nang"))
+    db.session.add(Mission(city_id=world.cebu.id, title="Cebu survey 2027", status="shortlisted",
+                           start_date=date(2027, 2, 8)))
+    db.session.commit()
+    login_as("city")
+    home = client.get("/").get_data(as_text=True)
+    assert "Companies that raised their hand" in home and "Kohoku Aqua" in home
+    assert "We did this in Da Nang" in home
+    assert "Cebu survey 2027" in home and "Shortlisted" in home
+    need = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    assert "Kohoku Aqua" in need  # who raised a hand, on the need page too
+    city = client.get(f"/cities/{world.cebu.id}").get_data(as_text=True)
+    assert "Cebu survey 2027" in city
+    client.post("/logout")
+    assert "Cebu survey 2027" not in client.get(f"/cities/{world.cebu.id}").get_data(as_text=True)

@@ -487,6 +487,23 @@ def withdraw_hand(interest: CompanyInterest, actor: User) -> None:
     add_history(interest, "archive", actor, note="hand withdrawn")
 
 
+def interests_for_city(city_id: int, limit: int = 20) -> list[CompanyInterest]:
+    """The latest hands raised for a city's needs (for its focal point)."""
+    return list(
+        db.session.scalars(
+            sa.select(CompanyInterest)
+            .join(Need, Need.id == CompanyInterest.need_id)
+            .where(
+                Need.city_id == city_id,
+                Need.archived_at.is_(None),
+                CompanyInterest.archived_at.is_(None),
+            )
+            .order_by(CompanyInterest.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def interests_for_need(need: Need) -> list[CompanyInterest]:
     return list(
         db.session.scalars(

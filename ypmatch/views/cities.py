@@ -8,8 +8,12 @@ from flask_login import current_user
 from ypmatch.extensions import db
 from ypmatch.forms.cities import CityForm
 from ypmatch.forms.common import ConfirmForm
-from ypmatch.models import Need, PartnerCity
-from ypmatch.permissions import staff_required, visible_needs_condition
+from ypmatch.models import Mission, Need, PartnerCity
+from ypmatch.permissions import (
+    staff_required,
+    visible_missions_condition,
+    visible_needs_condition,
+)
 from ypmatch.services.cities import create_city, update_city
 from ypmatch.services.records import ConflictError
 from ypmatch.services.submissions import record_result
@@ -53,7 +57,22 @@ def show(city_id: int):
         .where(visible_needs_condition(current_user))
         .order_by(Need.updated_at.desc())
     ).all()
-    return render_template("cities/show.html", city=city, needs=needs, confirm_form=ConfirmForm())
+    missions = (
+        db.session.scalars(
+            sa.select(Mission)
+            .where(
+                Mission.city_id == city.id,
+                Mission.archived_at.is_(None),
+                visible_missions_condition(current_user),
+            )
+            .order_by(Mission.start_date.desc(), Mission.id.desc())
+        ).all()
+        if current_user.is_authenticated
+        else []
+    )
+    return render_template(
+        "cities/show.html", city=city, needs=needs, missions=missions, confirm_form=ConfirmForm()
+    )
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

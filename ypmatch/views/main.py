@@ -6,9 +6,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ypmatch.extensions import db
-from ypmatch.models import ApprovalStatus, Company, Need, NeedStatus, Role
+from ypmatch.models import ApprovalStatus, Company, Mission, Need, NeedStatus, Role
 from ypmatch.permissions import visible_needs_condition
 from ypmatch.services.companies import pending_companies
+from ypmatch.services.missions import interests_for_city
 from ypmatch.views.records import safe_next_url
 
 blueprint = Blueprint("main", __name__)
@@ -48,6 +49,12 @@ def index():
             sa.select(Need)
             .where(Need.city_id == current_user.city_id, Need.archived_at.is_(None))
             .order_by(Need.updated_at.desc())
+        ).all()
+        context["city_hands"] = interests_for_city(current_user.city_id)
+        context["city_missions"] = db.session.scalars(
+            sa.select(Mission)
+            .where(Mission.city_id == current_user.city_id, Mission.archived_at.is_(None))
+            .order_by(Mission.start_date.desc(), Mission.id.desc())
         ).all()
     return render_template("index.html", **context)
 

@@ -170,6 +170,10 @@ def show(need_id: int):
             locale,
         )
         context["sector_form"] = suggested_sectors_form(suggested, locale)
+    if current_user.is_authenticated and (
+        current_user.role == Role.CITY and current_user.city_id == need.city_id
+    ):
+        context["interests"] = interests_for_need(need)  # the city sees who answered
     if current_user.is_authenticated and current_user.is_staff:
         context["interests"] = interests_for_need(need)
         context["notified"] = notified_companies(need)
