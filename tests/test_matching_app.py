@@ -197,3 +197,25 @@ def test_glossary_search_matches_japanese_surface_forms(client, login_as, world)
         {"key": "reverse_osmosis"},
     ).scalar()
     assert "逆浸透膜" in stored  # kept as written, not as \u escapes
+
+
+def test_member_home_shows_needs_that_fit_and_a_need_shows_their_own_fit(client, login_as,
+                                                                          world):
+    login_as("member_a")
+    home = client.get("/").get_data(as_text=True)
+    assert "Needs that fit your company" in home
+    assert "Reduce non-revenue water" in home and "band-" in home
+    need = client.get(f"/needs/{world.public_need.id}").get_data(as_text=True)
+    assert "How Kohoku Aqua fits:" in need and "with 漏水探知" in need
+    assert "Companies that fit this need" not in need  # never the other companies
+
+
+def test_a_company_without_technologies_is_guided_to_add_one(client, login_as, world):
+    login_as("member_b")  # Tsurumi Environment has no technology
+    home = client.get("/").get_data(as_text=True)
+    assert "Next step: add your first technology." in home
+    assert f"/companies/{world.company_b.id}/technologies/new" in home
+    page = client.get(f"/companies/{world.company_b.id}").get_data(as_text=True)
+    assert "Published needs that fit these technologies" not in page  # no empty heading
+    assert "Next step: add your first technology." in page
+    assert "most city needs are written in English" not in page

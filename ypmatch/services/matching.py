@@ -516,6 +516,39 @@ def needs_for_technologies(
     }
 
 
+def needs_for_company(
+    company: Company, viewer: User | None, locale: str, k: int = 6
+) -> list[NeedMatchView]:
+    """The published needs that fit any of the company's technologies, best first, each
+    once (with the technology that fits it best)."""
+    best: dict[int, NeedMatchView] = {}
+    for views in needs_for_technologies(company, viewer, locale, k=k).values():
+        for view in views:
+            if view.need.id not in best or view.score > best[view.need.id].score:
+                best[view.need.id] = view
+    return sorted(best.values(), key=lambda view: -view.score)[:k]
+
+
+def company_fit(need: Need, company: Company, locale: str) -> CompanyMatchView | None:
+    """How well ``company`` fits ``need`` (None below the floor): a member's own view."""
+    index = matching_index()
+    target = str(need.id) if str(need.id) in index.matcher.need_index_ else need_document(need)
+    matches = index.matcher.rank_companies_for_need(
+        target, k=1, include_companies={str(company.id)}
+    )
+    if not matches:
+        return None
+    match = matches[0]
+    technology = db.session.get(Technology, int(match.technology_id))
+    return CompanyMatchView(
+        company=company,
+        score=match.score,
+        technology=technology,
+        reasons=reason_views(match.reasons, index.glossary, locale),
+        band=match.band,
+    )
+
+
 def profile_suggestions(company: Company, viewer: User | None, locale: str) -> list[dict]:
     """Per sector of the company: concepts its sector's needs use that it never mentions."""
     index = matching_index()

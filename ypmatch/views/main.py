@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -9,6 +10,7 @@ from ypmatch.extensions import db
 from ypmatch.models import ApprovalStatus, Company, Mission, Need, NeedStatus, Role
 from ypmatch.permissions import visible_needs_condition
 from ypmatch.services.companies import pending_companies
+from ypmatch.services.matching import needs_for_company
 from ypmatch.services.missions import interests_for_city
 from ypmatch.views.records import safe_next_url
 
@@ -44,6 +46,9 @@ def index():
                 )
             ),
         }
+    company = current_user.company if current_user.is_authenticated else None
+    if company is not None and company.is_approved and company.active_technologies:
+        context["company_needs"] = needs_for_company(company, current_user, str(get_locale()))
     if current_user.is_authenticated and current_user.role == Role.CITY:
         context["city_needs"] = db.session.scalars(
             sa.select(Need)

@@ -40,6 +40,7 @@ from ypmatch.services.cities import (
 from ypmatch.services.matching import (
     CompanyMatchFilters,
     companies_for_need,
+    company_fit,
     decide_match,
     dismissed_for_need,
     reason_label,
@@ -119,6 +120,14 @@ def _get_need(need_id: int) -> Need:
     return need
 
 
+def _own_fit(need: Need):
+    """A member sees how well their own company fits the need (never the others')."""
+    company = current_user.company if current_user.is_authenticated else None
+    if company is None or not company.is_approved or not company.active_technologies:
+        return None
+    return company_fit(need, company, str(get_locale())) or False
+
+
 def _own_hand(need: Need):
     company = current_user.company if current_user.is_authenticated else None
     return open_interest(company, need) if company is not None else None
@@ -184,6 +193,7 @@ def show(need_id: int):
         can_edit=can_edit_need(current_user, need),
         interest_form=InterestForm(),
         own_hand=_own_hand(need),
+        own_fit=_own_fit(need),
         confirm_form=ConfirmForm(),
         status_form=NeedStatusForm(status=need.status),
         **context,
