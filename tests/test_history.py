@@ -215,3 +215,18 @@ def test_members_see_their_hand_and_can_withdraw_it(client, login_as, world):
     page = client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert "Raise our hand" in page and "You raised your hand" not in page
     assert client.post(f"/needs/{need.id}/interest/withdraw").status_code == 404
+
+
+def test_new_needs_get_a_reference_in_their_citys_series(client, login_as, world):
+    from ypmatch.services.needs import next_reference
+
+    world.public_need.ref = "CEB-09"
+    db.session.commit()
+    login_as("curator")
+    response = client.post("/needs/new", data={
+        "city_id": world.cebu.id, "title_en": "Septage trucks", "description_en": "x",
+        "status": "draft", "visibility": "public"})
+    assert response.status_code == 302
+    need = db.session.scalar(sa.select(Need).where(Need.title_en == "Septage trucks"))
+    assert need.ref == "CEB-10"
+    assert next_reference(world.danang.id) == "DAN-01"  # a city's first need starts a series

@@ -1,12 +1,23 @@
 """Receiving, editing, tagging and publishing city needs."""
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from ypmatch import clock
-from ypmatch.models import Need, NeedStatus, Role, Sector, User, need_sectors_table
+from ypmatch.extensions import db
+from ypmatch.models import (
+    Need,
+    NeedStatus,
+    PartnerCity,
+    Role,
+    Sector,
+    User,
+    need_sectors_table,
+)
 from ypmatch.permissions import visible_needs_condition
 from ypmatch.services.records import create_record, update_record
 from ypmatch.services.search import (
@@ -72,12 +83,33 @@ def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
     return query.order_by(*order)
 
 
+REFERENCE = re.compile(r"(?P<prefix>[A-Z]{2,5})-(?P<number>\d{1,4})")
 # What "restore this version" puts back: the text an editor writes, not the status,
 # visibility or city, which have their own steps and rules.
 RESTORABLE_FIELDS = (
     "title_en", "title_ja", "description_en", "description_ja", "funding", "timeline",
     "expires_on", "sectors",
 )  # fmt: skip
+
+
+def next_reference(city_id: int) -> str:
+    """The next reference for a need of the city: its usual prefix (CEB, BKK …, else the
+    first letters of its name) and one more than the highest number, as in CEB-10."""
+    refs = db.session.scalars(
+        sa.select(Need.ref).where(Need.city_id == city_id, Need.ref.is_not(None))
+    ).all()
+    numbered = [match for ref in refs if (match := REFERENCE.fullmatch(ref or ""))]
+    if numbered:
+        prefix = Counter(match["prefix"] for match in numbered).most_common(1)[0][0]
+    else:
+        city = db.session.get(PartnerCity, city_id)
+        letters = re.sub(r"[^A-Za-z]", "", (city.slug if city else "") or "") or "NEED"
+        prefix = letters[:3].upper()
+    taken = set(refs)
+    number = max((int(m["number"]) for m in numbered if m["prefix"] == prefix), default=0) + 1
+    while f"{prefix}-{number:02d}" in taken:
+        number += 1
+    return f"{prefix}-{number:02d}"
 
 
 def create_need(data: dict, actor: User | None, source: str = "web") -> Need:
@@ -88,6 +120,8 @@ def create_need(data: dict, actor: User | None, source: str = "web") -> Need:
         data["status"] = NeedStatus.DRAFT
     need = Need(**data, created_by_id=actor.id if actor else None)
     need.sectors = sectors
+    if not need.ref and source in ("web", "api"):
+        need.ref = next_reference(need.city_id)
     create_record(need, actor, source=source)
     _after_status_change(need, None, source)
     return need
