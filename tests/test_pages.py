@@ -76,3 +76,17 @@ def test_the_focal_point_sees_hands_raised_and_missions_for_its_city(client, log
     assert "Cebu survey 2027" in city
     client.post("/logout")
     assert "Cebu survey 2027" not in client.get(f"/cities/{world.cebu.id}").get_data(as_text=True)
+
+
+def test_the_glossary_is_sorted_by_the_label_shown(client, login_as, world):
+    from ypmatch.extensions import db
+    from ypmatch.models import GlossaryConcept
+
+    db.session.add_all([
+        GlossaryConcept(key="a_key_last", label_en="Zinc coating", label_ja="亜鉛めっき"),
+        GlossaryConcept(key="z_key_first", label_en="Aeration", label_ja="曝気"),
+    ])
+    db.session.commit()
+    login_as("curator")
+    page = client.get("/glossary/?q=").get_data(as_text=True)
+    assert page.index("Aeration") < page.index("Zinc coating")

@@ -20,7 +20,9 @@ def active_concepts() -> list[GlossaryConcept]:
     )
 
 
-def concepts_query(text: str = "", sector_id: int | None = None, archived: bool = False):
+def concepts_query(
+    text: str = "", sector_id: int | None = None, archived: bool = False, locale: str = "en"
+):
     """Concepts whose key, labels or surface forms contain ``text``, by key."""
     query = sa.select(GlossaryConcept).where(
         GlossaryConcept.archived_at.is_not(None)
@@ -44,7 +46,9 @@ def concepts_query(text: str = "", sector_id: int | None = None, archived: bool 
         )
     if sector_id:
         query = query.where(GlossaryConcept.sectors.any(id=sector_id))
-    return query.order_by(GlossaryConcept.key)
+    # In the order of the label the page shows (the key only breaks ties).
+    label = GlossaryConcept.label_ja if locale == "ja" else GlossaryConcept.label_en
+    return query.order_by(sa.func.lower(label), GlossaryConcept.key)
 
 
 def load_glossary_from_database() -> list[dict]:

@@ -33,7 +33,7 @@ def index():
     text = request.args.get("q", "")[:100].strip()
     archived = request.args.get("archived") == "1"
     sector_id = int_arg("sector")
-    query = concepts_query(text, sector_id, archived)
+    query = concepts_query(text, sector_id, archived, str(get_locale()))
     page = paginate_request(query, per_page=current_app.config["PER_PAGE"] * 2)
     return render_template(
         "glossary/index.html",
