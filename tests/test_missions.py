@@ -339,3 +339,19 @@ def test_a_rerun_says_who_left_and_why(client, login_as, mission_world):
     summary = client.get(rerun.location).get_data(as_text=True)
     left = septage if septage.id not in _listed(mission) else sludge
     assert f"dropped: {left.name('en')} (cap per need)" in summary
+
+
+def test_the_mission_form_asks_for_the_city_and_groups_needs_by_city(client, login_as,
+                                                                      mission_world):
+    world = mission_world
+    login_as("curator")
+    page = client.get("/missions/new").get_data(as_text=True)
+    select = page[page.index('<select id="city_id"'):]
+    select = select[:select.index("</select>")]
+    assert select.index('<option value="0">Choose the partner city</option>') < select.index(
+        "Cebu") and "selected" not in select  # no city is picked for the curator
+    assert f'data-city="{world.cebu.id}"' in page and f'data-city="{world.danang.id}"' in page
+    response = client.post("/missions/new", data={"city_id": "0", "title": "Nowhere",
+                                                  "slots": "3"})
+    assert response.status_code == 422
+    assert "Choose the mission's city." in response.get_data(as_text=True)

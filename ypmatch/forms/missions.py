@@ -33,6 +33,9 @@ class MissionForm(VersionedForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        if not self.city_id.data:
+            self.city_id.errors = [*self.city_id.errors, _l("Choose the mission's city.")]
+            valid = False
         if (
             self.start_date.data
             and self.end_date.data

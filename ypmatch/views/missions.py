@@ -104,7 +104,10 @@ def index():
 
 def _prepare(form: MissionForm) -> MissionForm:
     locale = str(get_locale())
-    form.city_id.choices = as_choices([(c.id, c.name(locale)) for c in active_cities()])
+    # No city is chosen for the curator: a silent default plans missions to the wrong city.
+    form.city_id.choices = as_choices(
+        [(0, _("Choose the partner city"))] + [(c.id, c.name(locale)) for c in active_cities()]
+    )
     needs = db.session.scalars(
         sa.select(Need)
         .where(
@@ -113,9 +116,11 @@ def _prepare(form: MissionForm) -> MissionForm:
         )
         .order_by(Need.city_id, Need.id)
     ).all()
-    form.needs.choices = as_choices(
-        [(n.id, f"{n.city.name(locale)} · {n.ref or n.id} · {n.title(locale)}") for n in needs]
-    )
+    form.needs.choices = as_choices([(n.id, f"{n.ref or n.id} · {n.title(locale)}") for n in needs])
+    by_city: dict[int, list[Need]] = {}
+    for need in needs:
+        by_city.setdefault(need.city_id, []).append(need)
+    form.needs_by_city = [(city, by_city.get(city.id, [])) for city in active_cities()]
     return form
 
 
