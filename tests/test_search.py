@@ -75,3 +75,23 @@ def test_archived_technologies_are_not_searched(client, world):
     assert client.get("/api/v1/companies?q=quokka").get_json()["items"] == []
     by_sector = client.get(f"/companies/?sector={world.waste.id}").get_data(as_text=True)
     assert "Tsurumi Environment" not in by_sector
+
+
+def test_needs_list_sorts_and_says_visibility_and_fitting_companies(client, login_as, world):
+    from datetime import date
+
+    world.members_need.expires_on = date(2030, 1, 1)
+    world.public_need.expires_on = date(2029, 1, 1)
+    db.session.commit()
+    login_as("curator")
+    page = client.get("/needs/?sort=deadline").get_data(as_text=True)
+    assert page.index("Reduce non-revenue water") < page.index("Landfill leachate")
+    assert "Registered companies" in page and "open until 2029-01-01" in page
+    assert "fitting compan" in page  # the bureau sees how many companies fit each need
+    client.post("/logout")
+    login_as("member_a")
+    page = client.get("/needs/?sort=fit").get_data(as_text=True)
+    assert "Best fit for your company" in page
+    # Kohoku Aqua's leak detection fits the water need best.
+    assert page.index("Reduce non-revenue water") < page.index("Landfill leachate")
+    assert "fitting compan" not in page  # members never see others' counts

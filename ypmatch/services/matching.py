@@ -529,6 +529,29 @@ def needs_for_company(
     return sorted(best.values(), key=lambda view: -view.score)[:k]
 
 
+def company_need_scores(company: Company) -> dict[str, float]:
+    """Need id → how well the company's best technology fits it (above the floor only)."""
+    index = matching_index()
+    scores: dict[str, float] = {}
+    for technology in company.active_technologies:
+        if str(technology.id) not in index.matcher.tech_index_:
+            continue
+        for match in index.matcher.rank_needs_for_technology(str(technology.id), k=200):
+            scores[match.need_id] = max(scores.get(match.need_id, 0.0), match.score)
+    return scores
+
+
+def fitting_company_counts(needs: list[Need]) -> dict[int, int]:
+    """For each need, how many companies fit it above the floor (at most 50 counted)."""
+    index = matching_index()
+    return {
+        need.id: len(index.matcher.rank_companies_for_need(str(need.id), k=50))
+        if str(need.id) in index.matcher.need_index_
+        else 0
+        for need in needs
+    }
+
+
 def company_fit(need: Need, company: Company, locale: str) -> CompanyMatchView | None:
     """How well ``company`` fits ``need`` (None below the floor): a member's own view."""
     index = matching_index()

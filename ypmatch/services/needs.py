@@ -45,6 +45,10 @@ class NeedFilters:
     archived: bool = False
     # Only records not updated since this moment (the curators' "stale" filter).
     stale_before: datetime | None = None
+    # "newest" (the default), "deadline" (open until, soonest first) or "fit" (best fit for
+    # the scores in ``fit_scores``: a member's own company).
+    sort: str = ""
+    fit_scores: dict[str, float] | None = None
 
 
 def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
@@ -62,6 +66,10 @@ def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
             )
         )
         order = (relevance_order(Need.id, need_relevance(filters.text)), *order)
+    if filters.sort == "deadline":
+        order = (Need.expires_on.is_(None), Need.expires_on, *order[-2:])
+    elif filters.sort == "fit" and filters.fit_scores is not None:
+        order = (relevance_order(Need.id, filters.fit_scores), *order[-2:])
     if filters.city_id:
         query = query.where(Need.city_id == filters.city_id)
     if filters.sector_id:

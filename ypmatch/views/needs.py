@@ -41,8 +41,10 @@ from ypmatch.services.matching import (
     CompanyMatchFilters,
     companies_for_need,
     company_fit,
+    company_need_scores,
     decide_match,
     dismissed_for_need,
+    fitting_company_counts,
     reason_label,
     suggest_sectors,
     undo_decision,
@@ -79,8 +81,19 @@ blueprint = Blueprint("needs", __name__, url_prefix="/needs")
 COMPANY_SIZES = {size.value for size in CompanySize}
 
 
+SORTS = ("newest", "deadline", "fit")
+
+
+def _own_company():
+    """The signed-in member's approved company with technologies (it can sort by fit)."""
+    company = current_user.company if current_user.is_authenticated else None
+    return company if company is not None and company.is_approved else None
+
+
 def filters_from_request() -> NeedFilters:
     is_staff = current_user.is_authenticated and current_user.is_staff
+    sort = request.args.get("sort", "")
+    company = _own_company()
     return NeedFilters(
         text=request.args.get("q", "")[:200],
         city_id=int_arg("city"),
@@ -93,6 +106,8 @@ def filters_from_request() -> NeedFilters:
         stale_before=stale_before(clock.now())
         if is_staff and request.args.get("stale") == "1"
         else None,
+        sort=sort if sort in SORTS else "",
+        fit_scores=company_need_scores(company) if sort == "fit" and company else None,
     )
 
 
@@ -100,10 +115,13 @@ def filters_from_request() -> NeedFilters:
 def index():
     filters = filters_from_request()
     page = paginate_request(needs_query(current_user, filters))
+    is_staff = current_user.is_authenticated and current_user.is_staff
     return render_template(
         "needs/index.html",
         page=page,
         filters=filters,
+        can_sort_by_fit=_own_company() is not None,
+        fitting_counts=fitting_company_counts(page.items) if is_staff else {},
         cities=active_cities(),
         sectors=active_sectors(),
     )
