@@ -355,3 +355,18 @@ def test_the_mission_form_asks_for_the_city_and_groups_needs_by_city(client, log
                                                   "slots": "3"})
     assert response.status_code == 422
     assert "Choose the mission's city." in response.get_data(as_text=True)
+
+
+def test_adding_by_hand_offers_the_best_fits_and_a_search(client, login_as, mission_world):
+    world = mission_world
+    login_as("curator")
+    mission = _create_mission(client, world, slots=2)
+    client.post(f"/missions/{mission.id}/shortlist")
+    page = client.get(f"/missions/{mission.id}").get_data(as_text=True)
+    panel = page[page.index('id="add-company"'):]
+    panel = panel[:panel.index("</section>")]
+    assert "fit 0." in panel and "パン工房" not in panel  # fits only, best first: no bakery
+    assert "<select" not in panel
+    search = client.get(f"/missions/{mission.id}?add_q=パン").get_data(as_text=True)
+    panel = search[search.index('id="add-company"'):]
+    assert "パン工房" in panel[:panel.index("</section>")] and "no fit found" in panel

@@ -85,8 +85,12 @@ def test_company_signs_up_is_approved_and_accepts_an_invitation(new_page):
     # The curator adds the company to the Cebu mission by hand and invites it.
     curator.goto("/missions/")
     curator.get_by_role("link", name=MISSION).click()
-    curator.get_by_label("Add a company by hand").select_option(label=COMPANY_EN)
-    curator.get_by_role("button", name="Add", exact=True).click()
+    adding = curator.locator("#add-company")
+    adding.get_by_label("Company name").fill(COMPANY_EN)
+    adding.get_by_role("button", name="Search").click()
+    adding.get_by_role("listitem").filter(has_text=COMPANY_EN).get_by_role(
+        "button", name="Add", exact=True
+    ).click()
     row = curator.locator("table.shortlist tbody tr").filter(
         has=curator.get_by_role("link", name=COMPANY_EN, exact=True)
     )

@@ -9,6 +9,7 @@ from ypmatch import clock
 from ypmatch.extensions import db
 from ypmatch.matching.shortlist import PairScore, Shortlist, build_shortlist
 from ypmatch.models import (
+    ApprovalStatus,
     Company,
     CompanyInterest,
     MatchDecision,
@@ -169,8 +170,8 @@ def _why_dropped(mission: Mission, row: MissionCompany, selected: list[MissionCo
         covering = sum(
             1
             for other in selected
-            if other.coverage and max(other.coverage, key=lambda c: c["score"])["need_id"]
-            == best_need
+            if other.coverage
+            and max(other.coverage, key=lambda c: c["score"])["need_id"] == best_need
         )
         if covering >= mission.per_need_cap:
             return "cap per need"
@@ -286,6 +287,36 @@ def move_participant(row: MissionCompany, offset: int, actor: User) -> None:
     )
 
 
+def hand_candidates(
+    mission: Mission, text: str = "", limit: int = 10
+) -> list[tuple[Company, float]]:
+    """Companies a curator may add by hand, best fit for the mission's needs first: those
+    whose name contains ``text`` (all approved ones when empty), not on the list already."""
+    best: dict[int, float] = {}
+    for pair in _pair_scores(mission):
+        company_id = int(pair.company_id)
+        best[company_id] = max(best.get(company_id, 0.0), pair.score)
+    on_list = {p.company_id for p in active_participants(mission)}
+    query = sa.select(Company).where(
+        Company.approval_status == ApprovalStatus.APPROVED, Company.archived_at.is_(None)
+    )
+    text = text.strip()
+    if text:
+        query = query.where(
+            Company.name_en.icontains(text, autoescape=True)
+            | Company.name_ja.icontains(text, autoescape=True)
+        )
+    else:
+        query = query.where(Company.id.in_(list(best) or [0]))
+    candidates = [
+        (company, best.get(company.id, 0.0))
+        for company in db.session.scalars(query)
+        if company.id not in on_list
+    ]
+    candidates.sort(key=lambda row: (-row[1], row[0].name("en")))
+    return candidates[:limit]
+
+
 def add_company_by_hand(mission: Mission, company: Company, actor: User) -> MissionCompany:
     row = participant(mission, company.id)
     if row is None:
@@ -380,9 +411,7 @@ def unanswered_invitations(company_id: int) -> int:
     )
 
 
-def invitation_subjects(
-    row: MissionCompany, viewer: User, locale: str
-) -> list[tuple[Need, str]]:
+def invitation_subjects(row: MissionCompany, viewer: User, locale: str) -> list[tuple[Need, str]]:
     """What an invitation is about: the mission's needs the company covers (those the
     viewer may see), each with the company's technology that fits it, best first."""
     from ypmatch.permissions import can_view_need

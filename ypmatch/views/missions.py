@@ -53,6 +53,7 @@ from ypmatch.services.missions import (
     answer_by,
     create_mission,
     generate_shortlist,
+    hand_candidates,
     interests_for_mission,
     invitation_subjects,
     invitations_for_company,
@@ -215,38 +216,22 @@ def show(mission_id: int):
     context = {}
     if can_see_list:
         participants = active_participants(mission)
-        locale = str(get_locale())
-        add_form = AddCompanyForm()
-        on_list = {p.company_id for p in participants}
-        add_form.company_id.choices = as_choices(
-            [
-                (c.id, c.name(locale))
-                for c in db.session.scalars(
-                    sa.select(Company)
-                    .where(
-                        Company.approval_status == ApprovalStatus.APPROVED,
-                        Company.archived_at.is_(None),
-                    )
-                    .order_by(Company.name_en)
-                )
-                if c.id not in on_list
-            ]
-        )
+        add_query = request.args.get("add_q", "")[:100]
         context = {
             "participants": participants,
             "excluded": [p for p in mission.participants if p.excluded],
             "coverage": _need_coverage(mission, participants),
             "interests": interests_for_mission(mission),
-            "add_form": add_form,
+            "add_form": AddCompanyForm(),
+            "add_query": add_query,
+            "hand_candidates": hand_candidates(mission, add_query) if current_user.is_staff else [],
             "action_form": FlaskForm(),
         }
     own_row = None
     if current_user.role == Role.COMPANY and current_user.company_id:
         own_row = participant(mission, current_user.company_id)
         if own_row is not None:
-            context["own_subjects"] = invitation_subjects(
-                own_row, current_user, str(get_locale())
-            )
+            context["own_subjects"] = invitation_subjects(own_row, current_user, str(get_locale()))
             context["own_answer_by"] = answer_by(mission)
     return render_template(
         "missions/show.html",
