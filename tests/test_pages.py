@@ -90,3 +90,23 @@ def test_the_glossary_is_sorted_by_the_label_shown(client, login_as, world):
     login_as("curator")
     page = client.get("/glossary/?q=").get_data(as_text=True)
     assert page.index("Aeration") < page.index("Zinc coating")
+
+
+def test_kpi_chart_labels_are_whole(client, login_as, world):
+    from datetime import date
+
+    from ypmatch.extensions import db
+    from ypmatch.models import Outcome, Sector
+
+    long_name = "Disaster risk reduction and drainage"
+    sector = Sector(slug="drr", name_en=long_name, name_ja="防災・排水")
+    db.session.add(sector)
+    world.public_need.sectors = [sector]
+    db.session.add(Outcome(company_id=world.company_a.id, need_id=world.public_need.id,
+                           kind="joint_survey", occurred_on=date.today()))
+    db.session.commit()
+    login_as("curator")
+    page = client.get("/kpis").get_data(as_text=True)
+    chart = page[page.index("By sector"):]
+    chart = chart[:chart.index("</svg>")]
+    assert f">{long_name}</text>" in chart
