@@ -48,6 +48,12 @@ def test_company_signs_up_is_approved_and_accepts_an_invitation(new_page):
     expect(member.get_by_role("link", name="Add a technology")).to_have_count(0)
     company_url = member.url
 
+    # While it waits for review, the company can still fix a typo in its sign-up.
+    member.get_by_role("link", name="Edit profile").click()
+    member.get_by_label("Company name (English)").fill(COMPANY_EN)
+    member.get_by_role("button", name="Save").click()
+    expect(member.locator(".flash-success")).to_contain_text("Saved.")
+
     # The curator approves the sign-up from the review queue.
     curator = new_page()
     sign_in(curator, CURATOR)
@@ -60,7 +66,9 @@ def test_company_signs_up_is_approved_and_accepts_an_invitation(new_page):
     review.get_by_role("button", name="Record decision").click()
     expect(curator.get_by_role("heading", name=COMPANY_EN)).to_have_count(0)
 
-    # The member, now approved, adds a technology described only in Japanese.
+    # The member, now approved, is guided to add a first technology, described in Japanese.
+    member.goto("/")
+    expect(member.get_by_text("Next step: add your first technology.")).to_be_visible()
     member.goto(company_url)
     expect(member.get_by_text("Awaiting review")).to_have_count(0)
     member.get_by_role("link", name="Add a technology").click()
@@ -79,6 +87,12 @@ def test_company_signs_up_is_approved_and_accepts_an_invitation(new_page):
     expect(fit.get_by_role("link", name=WATER_NEEDS).first).to_be_visible()
     fit.get_by_role("link", name=WATER_NEEDS).first.click()
     expect(member.get_by_role("heading", level=1)).to_have_text(WATER_NEEDS)
+    # The need shows the member its own fit; raising a hand is confirmed and can be undone.
+    expect(member.get_by_text(f"How {COMPANY_EN} fits:")).to_be_visible()
+    member.get_by_role("button", name="Raise our hand").click()
+    expect(member.get_by_text("You raised your hand on")).to_be_visible()
+    member.get_by_role("button", name="Withdraw our hand").click()
+    expect(member.get_by_role("button", name="Raise our hand")).to_be_visible()
     switch_language(member, "ja")
     switch_language(member, "en")
 
@@ -98,10 +112,14 @@ def test_company_signs_up_is_approved_and_accepts_an_invitation(new_page):
     row.get_by_role("button", name="Invite").click()
     expect(row).to_contain_text("Invited")
 
-    # The member finds the invitation and accepts it.
-    member.locator("header").get_by_role("link", name="Invitations").click()
+    # The member finds the invitation (the menu counts it) and accepts it.
+    member.reload()
+    menu_link = member.locator("header").get_by_role("link", name=re.compile("^Invitations"))
+    expect(menu_link.locator(".count")).to_have_text("1")
+    menu_link.click()
     invitation = member.locator(".card").filter(has_text=MISSION)
     expect(invitation).to_contain_text("Invited")
+    expect(invitation).to_contain_text("Please answer by")
     invitation.get_by_role("link", name=MISSION).click()
     answer = member.locator("section.panel").filter(
         has=member.get_by_role("heading", name="Your invitation")
@@ -109,7 +127,8 @@ def test_company_signs_up_is_approved_and_accepts_an_invitation(new_page):
     answer.get_by_label("We will join").check()
     answer.get_by_label("Note to the bureau").fill("Two engineers can join.")
     answer.get_by_role("button", name="Send answer").click()
-    expect(answer).to_contain_text("Accepted")
+    expect(answer).to_contain_text("Your answer: Accepted")
+    expect(member.locator("header .count")).to_have_count(0)
 
     # The curator sees the acceptance on the shortlist.
     curator.reload()
