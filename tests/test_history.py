@@ -230,3 +230,24 @@ def test_new_needs_get_a_reference_in_their_citys_series(client, login_as, world
     need = db.session.scalar(sa.select(Need).where(Need.title_en == "Septage trucks"))
     assert need.ref == "CEB-10"
     assert next_reference(world.danang.id) == "DAN-01"  # a city's first need starts a series
+
+
+def test_curators_restore_earlier_versions_of_cities_too(client, login_as, world):
+    login_as("curator")
+    city = world.cebu
+    for name in ("Cebu City", "Cebu (typo)"):
+        db.session.refresh(city)
+        form = {"name_en": name, "name_ja": "セブ", "country_code": "PH", "region": "asia_pacific",
+                "relationship": "yport_memorandum", "version": str(city.version)}
+        response = client.post(f"/cities/{city.id}/edit", data=form)
+        assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    first = db.session.scalars(sa.select(HistoryEntry).where(
+        HistoryEntry.record_type == "partner_cities", HistoryEntry.record_id == city.id)
+        .order_by(HistoryEntry.id)).first()
+    page = client.get(f"/cities/{city.id}/history").get_data(as_text=True)
+    restore = f"/cities/{city.id}/history/{first.id}/restore"
+    assert f'action="{restore}"' in page
+    db.session.refresh(city)
+    assert client.post(restore, data={"version": str(city.version)}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(city), city.id).name_en == "Cebu City"

@@ -17,7 +17,13 @@ from ypmatch.permissions import (
 from ypmatch.services.cities import create_city, update_city
 from ypmatch.services.records import ConflictError
 from ypmatch.services.submissions import record_result
-from ypmatch.views.records import archive_or_restore, claim_form, render_history, report_conflict
+from ypmatch.views.records import (
+    archive_or_restore,
+    claim_form,
+    render_history,
+    report_conflict,
+    restore_version_from_history,
+)
 
 blueprint = Blueprint("cities", __name__, url_prefix="/cities")
 
@@ -132,4 +138,35 @@ def restore(city_id: int):
 @staff_required
 def history(city_id: int):
     city = db.get_or_404(PartnerCity, city_id)
-    return render_history(city, city.name_en, url_for("cities.show", city_id=city.id))
+    return render_history(
+        city,
+        city.name_en,
+        url_for("cities.show", city_id=city.id),
+        restore_url=lambda entry: url_for(
+            "cities.restore_version", city_id=city.id, entry_id=entry.id
+        ),
+    )
+
+
+# What "restore this version" puts back.
+RESTORABLE_FIELDS = (
+    "name_en",
+    "name_ja",
+    "country_code",
+    "region",
+    "relationship",
+    "relationship_date",
+    "population",
+    "latitude",
+    "longitude",
+    "notes",
+)
+
+
+@blueprint.post("/<int:city_id>/history/<int:entry_id>/restore")
+@staff_required
+def restore_version(city_id: int, entry_id: int):
+    city = db.get_or_404(PartnerCity, city_id)
+    return restore_version_from_history(
+        city, entry_id, RESTORABLE_FIELDS, url_for("cities.history", city_id=city.id)
+    )

@@ -67,7 +67,12 @@ from ypmatch.services.missions import (
 )
 from ypmatch.services.records import ConflictError, update_record
 from ypmatch.services.submissions import record_result
-from ypmatch.views.records import claim_form, render_history, report_conflict
+from ypmatch.views.records import (
+    claim_form,
+    render_history,
+    report_conflict,
+    restore_version_from_history,
+)
 
 blueprint = Blueprint("missions", __name__, url_prefix="/missions")
 # A strong candidate scores at least this much for a need; below it the need is flagged.
@@ -448,7 +453,27 @@ def calendar(mission_id: int):
 @staff_required
 def history(mission_id: int):
     mission = db.get_or_404(Mission, mission_id)
-    return render_history(mission, mission.title, url_for("missions.show", mission_id=mission.id))
+    return render_history(
+        mission,
+        mission.title,
+        url_for("missions.show", mission_id=mission.id),
+        restore_url=lambda entry: url_for(
+            "missions.restore_version", mission_id=mission.id, entry_id=entry.id
+        ),
+    )
+
+
+# What "restore this version" puts back.
+RESTORABLE_FIELDS = ("title", "start_date", "end_date", "slots", "per_need_cap", "notes")
+
+
+@blueprint.post("/<int:mission_id>/history/<int:entry_id>/restore")
+@staff_required
+def restore_version(mission_id: int, entry_id: int):
+    mission = db.get_or_404(Mission, mission_id)
+    return restore_version_from_history(
+        mission, entry_id, RESTORABLE_FIELDS, url_for("missions.history", mission_id=mission.id)
+    )
 
 
 @blueprint.get("/invitations")

@@ -35,6 +35,7 @@ from ypmatch.views.records import (
     paginate_request,
     render_history,
     report_conflict,
+    restore_version_from_history,
 )
 
 blueprint = Blueprint("outcomes", __name__)
@@ -145,7 +146,27 @@ def edit(outcome_id: int):
 @staff_required
 def history(outcome_id: int):
     outcome = db.get_or_404(Outcome, outcome_id)
-    return render_history(outcome, f"#{outcome.id}", url_for("outcomes.index"))
+    return render_history(
+        outcome,
+        f"#{outcome.id}",
+        url_for("outcomes.index"),
+        restore_url=lambda entry: url_for(
+            "outcomes.restore_version", outcome_id=outcome.id, entry_id=entry.id
+        ),
+    )
+
+
+# What "restore this version" puts back.
+RESTORABLE_FIELDS = ("kind", "occurred_on", "funding_source", "amount_jpy", "reason", "notes")
+
+
+@blueprint.post("/outcomes/<int:outcome_id>/history/<int:entry_id>/restore")
+@staff_required
+def restore_version(outcome_id: int, entry_id: int):
+    outcome = db.get_or_404(Outcome, outcome_id)
+    return restore_version_from_history(
+        outcome, entry_id, RESTORABLE_FIELDS, url_for("outcomes.history", outcome_id=outcome.id)
+    )
 
 
 def _chart_max(rows: list[tuple[str, int, int]]) -> int:

@@ -13,7 +13,13 @@ from ypmatch.permissions import staff_required
 from ypmatch.services.cities import create_sector
 from ypmatch.services.records import ConflictError, update_record
 from ypmatch.services.submissions import record_result
-from ypmatch.views.records import archive_or_restore, claim_form, render_history, report_conflict
+from ypmatch.views.records import (
+    archive_or_restore,
+    claim_form,
+    render_history,
+    report_conflict,
+    restore_version_from_history,
+)
 
 blueprint = Blueprint("sectors", __name__, url_prefix="/sectors")
 
@@ -115,4 +121,24 @@ def restore(sector_id: int):
 @staff_required
 def history(sector_id: int):
     sector = db.get_or_404(Sector, sector_id)
-    return render_history(sector, sector.name_en, url_for("sectors.index"))
+    return render_history(
+        sector,
+        sector.name_en,
+        url_for("sectors.index"),
+        restore_url=lambda entry: url_for(
+            "sectors.restore_version", sector_id=sector.id, entry_id=entry.id
+        ),
+    )
+
+
+# What "restore this version" puts back.
+RESTORABLE_FIELDS = ("name_en", "name_ja")
+
+
+@blueprint.post("/<int:sector_id>/history/<int:entry_id>/restore")
+@staff_required
+def restore_version(sector_id: int, entry_id: int):
+    sector = db.get_or_404(Sector, sector_id)
+    return restore_version_from_history(
+        sector, entry_id, RESTORABLE_FIELDS, url_for("sectors.history", sector_id=sector.id)
+    )
