@@ -61,3 +61,16 @@ def test_the_menu_is_open_on_a_desktop(new_page):
     page.goto("/")
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     expect(page.locator("header nav").get_by_role("link", name="Needs")).to_be_visible()
+
+
+def test_the_archive_confirmation_opens_within_a_phone_screen(new_page):
+    from tests.e2e.pages import CURATOR, WATER_NEED
+
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(page, CURATOR)
+    page.goto("/needs/?q=non-revenue+water")
+    page.locator("main").get_by_role("link", name=WATER_NEED).click()
+    page.locator("details.confirm summary").first.click()
+    box = page.locator("details.confirm .confirm-box").first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    expect(page.get_by_role("button", name="Yes, Archive")).to_be_visible()
