@@ -1,6 +1,16 @@
 """Translated display labels for the stored codes (statuses, roles, countries …)."""
 
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from ypmatch.models.base import as_utc
+
+# A moment as history entries store it (ISO 8601), to be shown in local time.
+ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*")
 
 NEED_STATUS = {
     "draft": _l("Draft"),
@@ -140,16 +150,13 @@ FIELDS = {
 def history_value(value, timezone: str) -> str:
     """A value from a history entry as people read it: moments in local time, lists
     joined, yes/no for flags, a dash for nothing."""
-    import re
-    from datetime import datetime
-
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return str(_l("Yes") if value else _l("No"))
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*", value):
+    if isinstance(value, str) and ISO_MOMENT.fullmatch(value):
         try:
             return local_time(datetime.fromisoformat(value), timezone)
         except ValueError:
@@ -173,8 +180,6 @@ def country(code: str) -> str:
     Unicode CLDR name (through Babel) for any other code, such as MV."""
     if code in COUNTRIES or not code:
         return label(COUNTRIES, code)
-    from flask_babel import get_locale
-
     locale = get_locale()
     return locale.territories.get(code.upper(), code) if locale is not None else code
 
@@ -182,12 +187,7 @@ def country(code: str) -> str:
 def local_time(moment, timezone: str, with_time: bool = True) -> str:
     """A stored UTC moment as people here read it: in ``timezone`` (Asia/Tokyo by
     default), to the minute, without microseconds."""
-    from datetime import UTC
-    from zoneinfo import ZoneInfo
-
     if moment is None:
         return ""
-    if moment.tzinfo is None:  # SQLite returns naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(ZoneInfo(timezone))
+    local = as_utc(moment).astimezone(ZoneInfo(timezone))
     return local.strftime("%Y-%m-%d %H:%M %Z" if with_time else "%Y-%m-%d")

@@ -5,12 +5,13 @@ password changes the token no longer verifies, which makes it single-use.
 """
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ypmatch.extensions import db
 from ypmatch.models import User
+from ypmatch.models.base import as_utc
 
 # One salt per purpose: a token made for one purpose never works for another.
 PASSWORD_SALTS = {"reset": "ypmatch.password-reset", "invite": "ypmatch.member-invite"}
@@ -90,12 +91,8 @@ KNOWN_BROWSER_SALT = "ypmatch.known-browser"
 
 
 def _lock_stamp(user: User) -> int | None:
-    locked_until = user.locked_until
-    if locked_until is None:
-        return None
-    if locked_until.tzinfo is None:  # SQLite returns naive UTC
-        locked_until = locked_until.replace(tzinfo=UTC)
-    return int(locked_until.timestamp())
+    locked_until = as_utc(user.locked_until)
+    return int(locked_until.timestamp()) if locked_until is not None else None
 
 
 def make_unlock_token(user: User, secret_key: str, now: datetime) -> str:

@@ -13,13 +13,14 @@
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ypmatch.extensions import db
 from ypmatch.models import SignInThrottle, User
+from ypmatch.models.base import as_utc
 from ypmatch.services.accounts import find_user_by_email
 
 FIRST_DELAY_SECONDS = 30
@@ -46,12 +47,6 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash("not a password of anyone's", method=method)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:  # SQLite returns naive UTC
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def _pair_throttle(user: User, address: str) -> SignInThrottle | None:
     return db.session.scalar(
         sa.select(SignInThrottle).where(
@@ -62,9 +57,9 @@ def _pair_throttle(user: User, address: str) -> SignInThrottle | None:
 
 def is_waiting(user: User, address: str, known_user_id: int | None, now: datetime) -> bool:
     pair = _pair_throttle(user, address)
-    if pair is not None and (_aware(pair.blocked_until) or now) > now:
+    if pair is not None and (as_utc(pair.blocked_until) or now) > now:
         return True
-    return known_user_id != user.id and (_aware(user.locked_until) or now) > now
+    return known_user_id != user.id and (as_utc(user.locked_until) or now) > now
 
 
 def sign_in(
@@ -102,7 +97,7 @@ def _count_failure(
     if pair is None:
         pair = SignInThrottle(user_id=user.id, address=address, failures=0, last_failure_at=now)
         db.session.add(pair)
-    elif now - _aware(pair.last_failure_at) > FAILURE_MEMORY:
+    elif now - as_utc(pair.last_failure_at) > FAILURE_MEMORY:
         pair.failures = 0
     pair.failures += 1
     pair.last_failure_at = now

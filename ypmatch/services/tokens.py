@@ -2,13 +2,13 @@
 
 import hashlib
 import secrets
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from ypmatch.extensions import db
 from ypmatch.models import ApiToken, User
-from ypmatch.models.base import utcnow
+from ypmatch.models.base import as_utc, utcnow
 from ypmatch.services.records import add_history
 
 TOKEN_PREFIX = "ypm_"  # noqa: S105  (a marker, not a secret)
@@ -58,9 +58,7 @@ def authenticate_token(plaintext: str) -> User | None:
     if user is None or not user.active or user.deleted_at is not None:
         return None
     now = utcnow()
-    last = token.last_used_at
-    if last is not None and last.tzinfo is None:  # SQLite returns naive UTC
-        last = last.replace(tzinfo=UTC)
+    last = as_utc(token.last_used_at)
     # One write a minute is enough to tell when a token was last used.
     if last is None or now - last > timedelta(minutes=1):
         token.last_used_at = now
