@@ -293,7 +293,11 @@ def mail(app, smtp_server):
 @pytest.fixture
 def strict_app_factory(tmp_path):
     """Apps of their own with CSRF and rate limiting on, as in production."""
+    from ypmatch.extensions import limiter
+
     made = []
+    # The limiter is one object for every app: give the shared test app its setting back.
+    limiter_was_enabled = limiter.enabled
 
     def make(**overrides):
         app = create_app({
@@ -324,6 +328,7 @@ def strict_app_factory(tmp_path):
         db.drop_all()
         db.engine.dispose()
         context.pop()
+    limiter.enabled = limiter_was_enabled
 
 
 @pytest.fixture
