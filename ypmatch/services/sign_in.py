@@ -55,8 +55,9 @@ def _pair_throttle(user: User, address: str) -> SignInThrottle | None:
     )
 
 
-def is_waiting(user: User, address: str, known_user_id: int | None, now: datetime) -> bool:
-    pair = _pair_throttle(user, address)
+def _is_waiting(
+    user: User, pair: SignInThrottle | None, known_user_id: int | None, now: datetime
+) -> bool:
     if pair is not None and (as_utc(pair.blocked_until) or now) > now:
         return True
     return known_user_id != user.id and (as_utc(user.locked_until) or now) > now
@@ -78,11 +79,11 @@ def sign_in(
         check_password_hash(_dummy_hash(hash_method), password)
         return SignInResult()
     password_right = user.check_password(password)
-    if is_waiting(user, address, known_user_id, now):
+    pair = _pair_throttle(user, address)
+    if _is_waiting(user, pair, known_user_id, now):
         return SignInResult()
     if not password_right or not user.active:
-        return _count_failure(user, address, settings, now)
-    pair = _pair_throttle(user, address)
+        return _count_failure(user, pair, address, settings, now)
     if pair is not None:
         db.session.delete(pair)
     user.failed_logins = 0
@@ -91,9 +92,12 @@ def sign_in(
 
 
 def _count_failure(
-    user: User, address: str, settings: ThrottleSettings, now: datetime
+    user: User,
+    pair: SignInThrottle | None,
+    address: str,
+    settings: ThrottleSettings,
+    now: datetime,
 ) -> SignInResult:
-    pair = _pair_throttle(user, address)
     if pair is None:
         pair = SignInThrottle(user_id=user.id, address=address, failures=0, last_failure_at=now)
         db.session.add(pair)
