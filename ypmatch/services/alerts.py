@@ -52,7 +52,12 @@ class NotificationCandidate:
     score: float
     band: str
     reasons: list[tuple[str, str]]  # (token, kind) as the matcher gives them
-    members: int  # members who would get the email
+    members: list[User]  # the company's members, read once for the page and the alerts
+
+    @property
+    def recipients(self) -> list[User]:
+        """The members who would get the email (not those who turned alerts off)."""
+        return [m for m in self.members if m.alert_frequency != AlertFrequency.NEVER]
 
 
 def notification_candidates(need: Need) -> list[NotificationCandidate]:
@@ -69,18 +74,13 @@ def notification_candidates(need: Need) -> list[NotificationCandidate]:
         if match.score < threshold:
             break
         company = db.session.get(Company, int(match.company_id))
-        members = [
-            member
-            for member in company_members(company.id)
-            if member.alert_frequency != AlertFrequency.NEVER
-        ]
         candidates.append(
             NotificationCandidate(
                 company=company,
                 score=match.score,
                 band=index.matcher.rules_.band(match.score),
                 reasons=[(r.token, r.kind) for r in match.reasons],
-                members=len(members),
+                members=company_members(company.id),
             )
         )
     return candidates
@@ -97,7 +97,7 @@ def alerts_for_published_need(
     for candidate in notification_candidates(need):
         if company_ids is not None and candidate.company.id not in company_ids:
             continue
-        for member in company_members(candidate.company.id):
+        for member in candidate.members:
             created += _add_pending(
                 member,
                 need,
@@ -123,8 +123,7 @@ def preview_alert(need: Need, candidate: NotificationCandidate, locale: str) -> 
         band=candidate.band,
         quote=next((token for token, kind in candidate.reasons if kind == "passage"), ""),
     )
-    members = company_members(candidate.company.id)
-    reader = members[0] if members else User(email="member@example.org", name="")
+    reader = candidate.members[0] if candidate.members else User(email="member@example.org")
     return render_email(
         "alert_digest", locale, user=reader, company=candidate.company, alerts=[line]
     )
