@@ -85,7 +85,7 @@ SORTS = ("newest", "deadline", "fit")
 
 
 def _own_company():
-    """The signed-in member's approved company with technologies (it can sort by fit)."""
+    """The signed-in member's approved company (its fit can order and annotate needs)."""
     company = current_user.company if current_user.is_authenticated else None
     return company if company is not None and company.is_approved else None
 
@@ -140,8 +140,8 @@ def _get_need(need_id: int) -> Need:
 
 def _own_fit(need: Need):
     """A member sees how well their own company fits the need (never the others')."""
-    company = current_user.company if current_user.is_authenticated else None
-    if company is None or not company.is_approved or not company.active_technologies:
+    company = _own_company()
+    if company is None or not company.active_technologies:
         return None
     return company_fit(need, company, str(get_locale())) or False
 
