@@ -142,9 +142,7 @@ def history(city_id: int):
         city,
         city.name_en,
         url_for("cities.show", city_id=city.id),
-        restore_url=lambda entry: url_for(
-            "cities.restore_version", city_id=city.id, entry_id=entry.id
-        ),
+        restore_to=("cities.restore_version", {"city_id": city.id}),
     )
 
 

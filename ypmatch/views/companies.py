@@ -189,10 +189,8 @@ def history(company_id: int):
         company,
         company.name(str(get_locale())),
         url_for("companies.show", company_id=company.id),
-        restore_url=lambda entry: (
-            url_for("companies.restore_version", company_id=company.id, entry_id=entry.id)
-            if can_restore
-            else None
+        restore_to=(
+            ("companies.restore_version", {"company_id": company.id}) if can_restore else None
         ),
     )
 
@@ -377,12 +375,10 @@ def technology_history(company_id: int, technology_id: int):
         technology,
         technology.title(str(get_locale())),
         url_for("companies.technology", company_id=company_id, technology_id=technology_id),
-        restore_url=lambda entry: (
-            url_for(
+        restore_to=(
+            (
                 "companies.restore_technology_version",
-                company_id=company_id,
-                technology_id=technology_id,
-                entry_id=entry.id,
+                {"company_id": company_id, "technology_id": technology_id},
             )
             if can_restore
             else None

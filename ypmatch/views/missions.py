@@ -457,9 +457,7 @@ def history(mission_id: int):
         mission,
         mission.title,
         url_for("missions.show", mission_id=mission.id),
-        restore_url=lambda entry: url_for(
-            "missions.restore_version", mission_id=mission.id, entry_id=entry.id
-        ),
+        restore_to=("missions.restore_version", {"mission_id": mission.id}),
     )
 
 

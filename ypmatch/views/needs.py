@@ -476,11 +476,7 @@ def history(need_id: int):
         need,
         need.title(str(get_locale())),
         url_for("needs.show", need_id=need.id),
-        restore_url=lambda entry: (
-            url_for("needs.restore_version", need_id=need.id, entry_id=entry.id)
-            if can_restore
-            else None
-        ),
+        restore_to=("needs.restore_version", {"need_id": need.id}) if can_restore else None,
     )
 
 

@@ -150,9 +150,7 @@ def history(outcome_id: int):
         outcome,
         f"#{outcome.id}",
         url_for("outcomes.index"),
-        restore_url=lambda entry: url_for(
-            "outcomes.restore_version", outcome_id=outcome.id, entry_id=entry.id
-        ),
+        restore_to=("outcomes.restore_version", {"outcome_id": outcome.id}),
     )
 
 

@@ -1,6 +1,5 @@
 """View steps every curated record shares: history page, archive, restore, conflicts."""
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,10 +28,11 @@ def render_history(
     title: str,
     back_url: str,
     related: list[Any] = (),
-    restore_url: Callable[[HistoryEntry], str | None] | None = None,
+    restore_to: tuple[str, dict[str, int]] | None = None,
 ):
     """The record's history, merged with that of ``related`` records (newest first).
-    ``restore_url`` gives, for an entry of ``record``, where "restore this version" posts."""
+    ``restore_to`` is the endpoint (and its URL values) where "restore this version" posts
+    an entry of ``record``; None when the viewer may not restore."""
     entries = history_of(record)
     for other in related:
         entries.extend(history_of(other))
@@ -40,11 +40,12 @@ def render_history(
     newest_own = next((e for e in entries if e.record_type == record.__tablename__), None)
 
     def restore_link(entry: HistoryEntry) -> str | None:
-        if restore_url is None or entry is newest_own or not entry.snapshot:
+        if restore_to is None or entry is newest_own or not entry.snapshot:
             return None
         if entry.record_type != record.__tablename__ or entry.action == "archive":
             return None
-        return restore_url(entry)
+        endpoint, values = restore_to
+        return url_for(endpoint, entry_id=entry.id, **values)
 
     return render_template(
         "history.html",

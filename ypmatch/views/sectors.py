@@ -125,9 +125,7 @@ def history(sector_id: int):
         sector,
         sector.name_en,
         url_for("sectors.index"),
-        restore_url=lambda entry: url_for(
-            "sectors.restore_version", sector_id=sector.id, entry_id=entry.id
-        ),
+        restore_to=("sectors.restore_version", {"sector_id": sector.id}),
     )
 
 
