@@ -10,6 +10,7 @@ from flask_login import current_user
 from ypmatch import labels
 from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
+from ypmatch.forms.matching import ApplySectorsForm
 from ypmatch.models import FormSubmission, HistoryEntry
 from ypmatch.services.records import (
     ConflictError,
@@ -156,7 +157,6 @@ def sector_choices(sectors, locale: str) -> list:
 
 def suggested_sectors_form(suggestions, locale: str):
     """Suggested sectors to tick, none ticked: each says which concepts suggest it."""
-    from ypmatch.forms.matching import ApplySectorsForm
 
     if not suggestions:
         return None
