@@ -3,9 +3,10 @@
 import sqlalchemy as sa
 
 from ypmatch.extensions import db
-from ypmatch.models import Technology, TextEmbedding
+from ypmatch.matching.analysis import content_hash
+from ypmatch.models import Technology, TextAnalysis, TextEmbedding
 from ypmatch.services.embeddings import EXTENSION_KEY, app_encoder
-from ypmatch.services.matching import CACHE_KEY, _encoding, matching_index
+from ypmatch.services.matching import CACHE_KEY, _encoding, matcher_documents, matching_index
 from ypmatch.services.records import mark_matcher_inputs_changed
 
 
@@ -69,4 +70,33 @@ def test_rebuild_command_reports_what_it_encoded(app, world):
     again = runner.invoke(args=["matching", "rebuild", "--prune"])
     assert again.exit_code == 0, again.output
     assert ", 0 newly encoded" in again.output
-    assert "0 embeddings of other encoder versions deleted" in again.output
+    assert ", 0 newly analysed" in again.output
+    assert "0 rows of other versions deleted" in again.output
+
+
+def test_a_new_process_reads_the_analyses_instead_of_analysing(app, world):
+    _fresh_process(app)
+    db.session.execute(sa.delete(TextAnalysis))
+    first = matching_index().matcher.analyzer_
+    assert first.cache_misses > 0  # every text analysed once …
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(TextAnalysis))
+    assert stored == first.cache_misses  # … and kept
+
+    _fresh_process(app)
+    fresh = matching_index().matcher.analyzer_
+    assert fresh is not first and fresh.cache_misses == 0  # read back, none analysed
+
+    # An edit analyses only the edited text; a changed glossary is a new analyser version.
+    technology = db.session.scalars(sa.select(Technology)).first()
+    technology.description_en = (technology.description_en or "") + " Also trains local crews."
+    mark_matcher_inputs_changed()
+    db.session.commit()
+    assert matching_index().matcher.analyzer_.cache_misses == 1
+    _needs, documents, _companies = matcher_documents()
+    edited = next(doc for doc in documents if doc.id == str(technology.id))
+    kept = db.session.scalars(
+        sa.select(TextAnalysis.analyser_version).where(
+            TextAnalysis.content_hash == content_hash(edited.description)
+        )
+    ).all()
+    assert kept == [fresh.version]

@@ -17,7 +17,7 @@ def matching_group():
 )
 @with_appcontext
 def rebuild_command(prune: bool):
-    """Encode every need and technology text that has no embedding for the current encoder.
+    """Encode and analyse every need and technology text the database does not keep yet.
 
     Run it after upgrading the encoder (or a large import) while the app keeps serving:
     the app matches on words until the embeddings are there, then picks them up.
@@ -39,6 +39,7 @@ def rebuild_command(prune: bool):
         if bar is not None:
             bar.__exit__(None, None, None)
     click.echo(
-        f"{counts['encoder']}: {counts['texts']} texts, {counts['encoded']} newly encoded"
-        + (f", {counts['pruned']} embeddings of other encoder versions deleted" if prune else "")
+        f"{counts['encoder']}: {counts['texts']} texts, {counts['encoded']} newly encoded, "
+        f"{counts['analysed']} newly analysed"
+        + (f", {counts['pruned']} rows of other versions deleted" if prune else "")
     )

@@ -13,27 +13,35 @@ One text becomes a bag of tokens of three kinds:
   quantities with units as one token each (``m3/day``, ``t/day``, ``mw``), numbers dropped.
 
 Analysis of a text is cached by a hash of its content, so refitting after one edit only
-analyses the edited document.
+analyses the edited document. An :class:`AnalysisStore` (the app keeps one in its database)
+extends that cache across processes: a new process loads the analyses instead of running
+MeCab over every text again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import re
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ypmatch.matching.glossary import Glossary
 from ypmatch.matching.normalise import normalise, stem, stem_ascii_words
+
+# Part of every analyser's version: raise it when a change here alters the tokens of any text,
+# so that analyses kept by an earlier version are not read back.
+ANALYSIS_CODE_VERSION = 1
 
 CONCEPT_PREFIX = "c:"
 SECTOR_PREFIX = "s:"
@@ -120,6 +128,19 @@ def dominant_language(text: str) -> str:
     return "ja" if japanese and japanese * 5 >= japanese + latin else "en"
 
 
+def content_hash(text: str) -> str:
+    """The SHA-256 of a text: the key under which its analysis and embedding are kept."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class AnalysisStore(Protocol):
+    """Analyses kept outside the process, by analyser version and content hash."""
+
+    def get_many(self, version: str, keys: list[str]) -> Mapping[str, Mapping[str, int]]: ...
+
+    def save(self, version: str, analyses: Mapping[str, Mapping[str, int]]) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class AnalysedText:
     """Token ids (in the analyser's vocabulary) and their counts for one text."""
@@ -163,6 +184,7 @@ class Analyzer:
         concept_words: bool = False,
         japanese_compounds: bool = False,
         cache_size: int = 400_000,
+        store: AnalysisStore | None = None,
     ):
         self.glossary = glossary if glossary is not None else Glossary.default()
         self.use_glossary = use_glossary
@@ -175,6 +197,8 @@ class Analyzer:
         self.concept_words = concept_words
         self.japanese_compounds = japanese_compounds
         self.cache_size = cache_size
+        self.store = store
+        self._unsaved: dict[str, dict[str, int]] = {}  # content hash → counts, for the store
         self._local = threading.local()
         self._lock = threading.Lock()
         self._cache: dict[tuple[int, int], AnalysedText] = {}
@@ -195,6 +219,12 @@ class Analyzer:
             self.concept_words,
             self.japanese_compounds,
         )
+
+    @property
+    def version(self) -> str:
+        """Names what this analyser outputs: equal versions give equal tokens for any text."""
+        fingerprint = repr((ANALYSIS_CODE_VERSION, self.config)).encode("utf-8")
+        return hashlib.sha256(fingerprint).hexdigest()[:40]
 
     # vocabulary ---------------------------------------------------------------------------
     @property
@@ -245,7 +275,35 @@ class Analyzer:
             self.cache_hits += 1
             return hit
         self.cache_misses += 1
-        return self._store(key, self.analyse(text))
+        counts = self.analyse(text)
+        self._remember_for_store(text, counts)
+        return self._store(key, counts)
+
+    # the store ----------------------------------------------------------------------------
+    def load_stored(self, texts: Iterable[str]) -> int:
+        """Take the analyses of uncached texts from the store; returns how many it had."""
+        if self.store is None:
+            return 0
+        missing: dict[str, tuple[int, int]] = {}
+        for text in texts:
+            if text and (hash(text), len(text)) not in self._cache:
+                missing[content_hash(text)] = (hash(text), len(text))
+        if not missing:
+            return 0
+        found = self.store.get_many(self.version, list(missing))
+        for digest, counts in found.items():
+            self._store(missing[digest], dict(counts))
+        return len(found)
+
+    def save_new(self) -> None:
+        """Hand the analyses made since the last call to the store."""
+        if self.store is not None and self._unsaved:
+            unsaved, self._unsaved = self._unsaved, {}
+            self.store.save(self.version, unsaved)
+
+    def _remember_for_store(self, text: str, counts: Mapping[str, int]) -> None:
+        if self.store is not None:
+            self._unsaved[content_hash(text)] = dict(counts)
 
     def _store(self, key: tuple[int, int], counts: dict[str, int]) -> AnalysedText:
         with self._lock:
@@ -292,6 +350,7 @@ class Analyzer:
                 for results in pool.map(_analyse_in_worker, pieces):
                     for counts in results:
                         self.cache_misses += 1
+                        self._remember_for_store(batch[done], counts)
                         self._store(keys[done], counts)
                         done += 1
         except (OSError, BrokenProcessPool):

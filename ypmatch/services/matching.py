@@ -40,7 +40,7 @@ from ypmatch.models import (
     technology_sectors_table,
 )
 from ypmatch.permissions import LISTED_NEED_STATUSES, visible_needs_condition
-from ypmatch.services.embeddings import app_encoder, missing_texts
+from ypmatch.services.embeddings import DatabaseAnalyses, app_encoder, missing_texts
 from ypmatch.services.glossary import current_glossary
 from ypmatch.services.records import archive_record, create_record, update_record
 
@@ -267,7 +267,13 @@ def build_index(version: int, previous: BilingualMatcher | None = None) -> Match
         else:
             encoder.encode(missing)  # an edit: its text and sentences, a few at most
     # No forked analysis workers inside a web process; the index is small enough anyway.
-    matcher = BilingualMatcher(glossary=glossary, signals=signals, encoder=encoder, n_jobs=1)
+    matcher = BilingualMatcher(
+        glossary=glossary,
+        signals=signals,
+        encoder=encoder,
+        analysis_store=DatabaseAnalyses(),
+        n_jobs=1,
+    )
     if previous is not None:
         # A fresh matcher (requests may still be reading the old one), sharing the old
         # one's analysis cache so that only new or edited texts are analysed again.
