@@ -6,8 +6,6 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from ypmatch.models.base import objects_on
-
 config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -43,7 +41,6 @@ def run_migrations_online() -> None:
     conf_args.setdefault("process_revision_directives", process_revision_directives)
 
     with engine.connect() as connection:
-        conf_args.setdefault("include_object", objects_on(connection.dialect.name))
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

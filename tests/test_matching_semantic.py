@@ -62,11 +62,14 @@ def test_sentences_split_both_languages_and_drop_scraps():
     ]  # fmt: skip
 
 
-def test_transient_texts_are_encoded_but_not_kept():
+def test_transient_texts_are_encoded_once_but_not_stored():
     base = CountingEncoder()
     encoder = CachedEncoder(base)
     encoder.encode(["a stored text"])
     encoder.encode_transient(["a search query"])
-    encoder.encode_transient(["a stored text"])
-    assert base.encoded == ["a stored text", "a search query"]
+    encoder.encode_transient(["a stored text", "a search query"])
+    assert base.encoded == ["a stored text", "a search query"]  # a repeated query: once
     assert content_hash("a search query") not in encoder.store
+    encoder.encode_transient([f"query {i}" for i in range(600)])  # only recent ones are held
+    encoder.encode_transient(["a search query"])
+    assert base.encoded[-1] == "a search query"

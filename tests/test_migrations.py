@@ -8,7 +8,6 @@ from flask_migrate import downgrade, upgrade
 
 from ypmatch import create_app
 from ypmatch.extensions import db
-from ypmatch.models.base import objects_on
 
 
 @pytest.mark.no_db
@@ -23,9 +22,7 @@ def test_migrations_match_models(empty_database_url, tmp_path):
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"include_object": objects_on(connection.dialect.name)}
-            )
+            context = MigrationContext.configure(connection)
             differences = compare_metadata(context, db.metadata)
         assert differences == []
         downgrade(revision="base")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, MutableMapping, Sequence
 from typing import Protocol
 
@@ -31,6 +32,7 @@ _MIN_SENTENCE_CHARS = 4
 _MOMENT_SAMPLE = 4096
 # Texts encoded per call: large batches pad to their longest text and waste time.
 _BATCH = 32
+_TRANSIENT_KEPT = 512  # search queries and drafts whose vectors a process remembers
 
 
 class Encoder(Protocol):
@@ -86,6 +88,8 @@ class CachedEncoder:
         self.store = store if store is not None else {}
         self.on_encoded = on_encoded
         self.encoded_texts = 0
+        self._transient: OrderedDict[str, np.ndarray] = OrderedDict()  # recent queries
+        self._lock = threading.Lock()
 
     @property
     def version(self) -> str:
@@ -125,11 +129,23 @@ class CachedEncoder:
 
     def encode_transient(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for texts that are not kept (search queries, drafts): from the store when
-        it has them, else encoded and forgotten, so queries never fill the store."""
+        it has them, else encoded and held among the last few hundred such texts only, so
+        queries never fill the store but a popular one is encoded once."""
         keys = [content_hash(text) for text in texts]
-        if all(key in self.store for key in keys):
-            return np.stack([self.store[key] for key in keys]).astype(np.float32, copy=False)
-        return np.asarray(self.encoder.encode(list(texts)), dtype=np.float32)
+        with self._lock:
+            known = [self.store.get(key) if key in self.store else self._transient.get(key)
+                     for key in keys]  # fmt: skip
+        missing = [i for i, vector in enumerate(known) if vector is None]
+        if missing:
+            vectors = np.asarray(self.encoder.encode([texts[i] for i in missing]), np.float32)
+            with self._lock:
+                for i, vector in zip(missing, vectors, strict=True):
+                    known[i] = vector
+                    self._transient[keys[i]] = vector
+                    self._transient.move_to_end(keys[i])
+                while len(self._transient) > _TRANSIENT_KEPT:
+                    self._transient.popitem(last=False)
+        return np.stack(known).astype(np.float32, copy=False)
 
 
 def document_text(doc: NeedDoc | TechnologyDoc) -> str:

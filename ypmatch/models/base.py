@@ -6,18 +6,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
-def objects_on(dialect: str):
-    """Alembic's ``include_object`` for one database: leaves out the schema objects that
-    exist on another kind only (``info={"only_on": …}``), such as PostgreSQL's trigram
-    indexes, so comparing models and migrations on SQLite sees no difference."""
-
-    def include(obj, _name, _type, _reflected, _compare_to) -> bool:
-        only_on = getattr(obj, "info", {}).get("only_on")
-        return only_on is None or only_on == dialect
-
-    return include
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

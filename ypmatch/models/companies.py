@@ -38,36 +38,10 @@ technology_sectors = sa.Table(
 )
 
 
-SEARCHED_COMPANY_COLUMNS = ("name_ja", "name_en", "description_ja", "description_en")
-SEARCHED_TECHNOLOGY_COLUMNS = ("title_ja", "title_en", "description_ja", "description_en")
-
-
-def trigram_indexes(table: str, columns: tuple[str, ...]) -> tuple[sa.Index, ...]:
-    """PostgreSQL trigram indexes, so that keyword search (ILIKE '%…%') need not read every
-    row; other databases scan, which is fine at their size."""
-    return tuple(
-        sa.Index(
-            f"ix_{table}_{column}_trgm",
-            column,
-            postgresql_using="gin",
-            postgresql_ops={column: "gin_trgm_ops"},
-            info={"only_on": "postgresql"},
-        ).ddl_if(dialect="postgresql")
-        for column in columns
-    )
-
-
-# The trigram operator classes come with PostgreSQL's pg_trgm extension (trusted since 13).
-sa.event.listen(
-    db.metadata,
-    "before_create",
-    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
-)
-
-
 class Company(CuratedRecordMixin, db.Model):
     __tablename__ = "companies"
-    __table_args__ = trigram_indexes("companies", SEARCHED_COMPANY_COLUMNS)
+    # Keyword search checks the rows changed since its in-memory snapshot by this column.
+    __table_args__ = (sa.Index("ix_companies_updated_at", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
@@ -114,7 +88,7 @@ class Company(CuratedRecordMixin, db.Model):
 
 class Technology(CuratedRecordMixin, db.Model):
     __tablename__ = "technologies"
-    __table_args__ = trigram_indexes("technologies", SEARCHED_TECHNOLOGY_COLUMNS)
+    __table_args__ = (sa.Index("ix_technologies_updated_at", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(sa.String(40), unique=True)

@@ -16,13 +16,16 @@ from ypmatch.models import (
     technology_sectors_table,
 )
 from ypmatch.services.accounts import create_user
+from ypmatch.services.matching import matching_index
 from ypmatch.services.records import create_record, update_record
 from ypmatch.services.search import (
     companies_sharing_concepts,
     company_relevance,
+    id_among,
     relevance_order,
     text_condition,
 )
+from ypmatch.services.text_finder import COMPANY_TEXT_COLUMNS, TECHNOLOGY_TEXT_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,32 @@ class CompanyFilters:
     stale_before: datetime | None = None
 
 
+def text_matches(text: str) -> sa.ColumnElement[bool]:
+    """Companies whose names, descriptions or current technologies contain ``text``, or whose
+    technologies carry a glossary concept it names (in either language).
+
+    The texts are searched in the process's finder; companies written since it was built are
+    checked in SQL. Archived technologies are not part of a profile: their text finds nothing.
+    """
+    finder = matching_index().company_finder
+    changed = finder.changed_since_built()
+    found = (finder.find(text) - changed) | set(companies_sharing_concepts(text))
+    condition = id_among(Company.id, found)
+    if changed:
+        changed_ids = sorted(changed)
+        technology_match = sa.select(Technology.company_id).where(
+            Technology.company_id.in_(changed_ids),
+            Technology.archived_at.is_(None),
+            text_condition(TECHNOLOGY_TEXT_COLUMNS, text),
+        )
+        recheck = sa.and_(
+            Company.id.in_(changed_ids),
+            sa.or_(text_condition(COMPANY_TEXT_COLUMNS, text), Company.id.in_(technology_match)),
+        )
+        condition = sa.or_(condition, recheck)
+    return condition
+
+
 def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
     query = sa.select(Company)
     query = query.where(
@@ -48,34 +77,7 @@ def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
         query = query.where(Company.approval_status == filters.approval_status)
     order = (Company.name_en, Company.name_ja, Company.id)
     if filters.text:
-        # Archived technologies are not part of the profile: their text finds nothing.
-        technology_match = sa.select(Technology.company_id).where(
-            Technology.archived_at.is_(None),
-            text_condition(
-                (
-                    Technology.title_ja,
-                    Technology.title_en,
-                    Technology.description_ja,
-                    Technology.description_en,
-                ),
-                filters.text,
-            )
-        )
-        query = query.where(
-            sa.or_(
-                text_condition(
-                    (
-                        Company.name_ja,
-                        Company.name_en,
-                        Company.description_ja,
-                        Company.description_en,
-                    ),
-                    filters.text,
-                ),
-                Company.id.in_(technology_match),
-                Company.id.in_(companies_sharing_concepts(filters.text)),
-            )
-        )
+        query = query.where(text_matches(filters.text))
         order = (relevance_order(Company.id, company_relevance(filters.text)), *order)
     if filters.sector_id:
         query = query.where(

@@ -43,6 +43,7 @@ from ypmatch.permissions import LISTED_NEED_STATUSES, visible_needs_condition
 from ypmatch.services.embeddings import DatabaseAnalyses, app_encoder, missing_texts
 from ypmatch.services.glossary import current_glossary
 from ypmatch.services.records import archive_record, create_record, update_record
+from ypmatch.services.text_finder import TextFinder, company_finder
 
 CACHE_KEY = "ypmatch.matching_index"
 
@@ -53,6 +54,7 @@ class MatchingIndex:
     matcher: BilingualMatcher
     glossary: Glossary
     semantic_pending: bool = False  # texts are being encoded: lexical matching meanwhile
+    company_finder: TextFinder | None = None  # keyword search over companies, from memory
 
 
 class MatchingIndexCache:
@@ -279,7 +281,9 @@ def build_index(version: int, previous: BilingualMatcher | None = None) -> Match
         # one's analysis cache so that only new or edited texts are analysed again.
         matcher.analyzer_ = previous.analyzer_
     matcher.fit(needs, technologies, companies)
-    return MatchingIndex(version, matcher, glossary, semantic_pending=pending)
+    return MatchingIndex(
+        version, matcher, glossary, semantic_pending=pending, company_finder=company_finder()
+    )
 
 
 _encoding = threading.Lock()

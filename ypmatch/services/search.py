@@ -6,7 +6,9 @@ matcher's index, in memory, so a query costs one LIKE per column, not one per su
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
+from ypmatch.extensions import db
 from ypmatch.services.matching import matching_index
 
 # The best-scoring records (five pages) get a rank of their own; the rest follow in the usual
@@ -17,6 +19,15 @@ RANKED_RESULTS = 100
 def text_condition(columns: Iterable[sa.ColumnElement], text: str) -> sa.ColumnElement[bool]:
     query = text.strip()
     return sa.or_(*(column.icontains(query, autoescape=True) for column in columns))
+
+
+def id_among(column: sa.ColumnElement[int], ids: Iterable[int]) -> sa.ColumnElement[bool]:
+    """``column IN ids`` for a set of any size: one array parameter on PostgreSQL (thousands
+    of bound values cost more to send and plan than the search itself)."""
+    ids = sorted(ids)
+    if db.engine.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(ids)
 
 
 def needs_sharing_concepts(text: str) -> list[int]:
