@@ -84,7 +84,7 @@ ENCODER = CachedEncoder(Usem3Encoder())  # each text encoded once for all pipeli
 def matcher_pipeline(**options):
     def run(dataset: Dataset, k: int) -> dict:
         matcher = BilingualMatcher(encoder=ENCODER, **options)
-        matcher.fit(dataset.needs, dataset.technologies)
+        matcher.fit(dataset.needs, dataset.technologies, dataset.companies())
         return {
             need: [m.company_id for m in matches]
             for need, matches in matcher.rank_all_needs(k=k, explain=False)

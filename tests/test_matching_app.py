@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from ypmatch.extensions import db
 from ypmatch.models import GlossaryConcept, MatchDecision, Sector, Technology
+from ypmatch.services.glossary import current_glossary
 
 
 def test_curator_sees_cross_language_match_with_reasons(client, login_as, world):
@@ -219,3 +220,21 @@ def test_a_company_without_technologies_is_guided_to_add_one(client, login_as, w
     assert "Published needs that fit these technologies" not in page  # no empty heading
     assert "Next step: add your first technology." in page
     assert "most city needs are written in English" not in page
+
+
+def test_curators_mark_trades_outside_the_programme(client, login_as, world):
+    login_as("curator")
+    response = client.post(
+        "/glossary/new",
+        data={"key": "trade_karaoke", "label_en": "karaoke", "label_ja": "カラオケ",
+              "forms_en": "karaoke bar", "forms_ja": "カラオケ", "outside_scope": "y"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    concept = db.session.scalar(
+        sa.select(GlossaryConcept).where(GlossaryConcept.key == "trade_karaoke")
+    )
+    assert concept.outside_scope and concept.as_matcher_concept()["outside_scope"] is True
+    page = client.get(f"/glossary/{concept.id}").get_data(as_text=True)
+    assert "A trade outside the programme" in page
+    assert "Outside the programme" in client.get("/glossary/?q=karaoke").get_data(as_text=True)
+    assert current_glossary().trades_outside_scope_in("カラオケボックス") == ["trade_karaoke"]

@@ -9,11 +9,13 @@ from ypmatch.extensions import db
 from ypmatch.models import Company, Need, NeedStatus
 from ypmatch.services.matching import companies_for_need, matching_index
 
-# Trades whose texts share nothing with infrastructure. The demo's games studio, travel
-# agency, realty, dental clinic and beverage maker still reach "possible" on a few needs
-# through shared words (floods, land use, sterilisation, ports): a known gap, see
-# docs/matching.md.
-UNRELATED_TRADES = ("Bakery", "Wedding", "Apparel", "Printing", "Ramen", "Laundry", "Flower")
+# Trades outside the programme. The games studio, travel agency, realty, dental clinic and
+# beverage maker share words and meanings with some needs (floods, land use, sterilisation,
+# ports); the glossary names their trades, so they are never proposed.
+UNRELATED_TRADES = (
+    "Bakery", "Wedding", "Games", "Apparel", "Travel", "Printing", "Realty", "Dental", "Ramen",
+    "Beverage", "Laundry", "Flower",
+)  # fmt: skip
 GENERIC_WORDS = {"year", "meter", "t/day", "式", "市", "出る"}
 
 
@@ -29,7 +31,7 @@ def test_unrelated_trades_stay_below_the_floor_and_reasons_read_well(app):
     published = db.session.scalars(sa.select(Need).where(Need.status == NeedStatus.PUBLISHED))
     bands = set()
     for need in published:
-        matches = index.matcher.rank_companies_for_need(str(need.id), k=100)
+        matches = index.matcher.rank_companies_for_need(str(need.id), k=100, include_weak=True)
         assert not unrelated & {m.company_id for m in matches}, need.title_en
         for view in companies_for_need(need, "en", k=10):
             bands.add(view.band)

@@ -42,6 +42,7 @@ def test_row_documents_equal_the_orm_documents(world):
             id=str(company.id),
             countries=tuple(company.overseas_countries or ()),
             sectors=tuple(sorted({s.slug for t in company.active_technologies for s in t.sectors})),
+            name="\n".join(name for name in (company.name_ja, company.name_en) if name),
         )
         for company in companies_orm
     ]

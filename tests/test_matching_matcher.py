@@ -300,3 +300,33 @@ def test_concept_matches_cross_languages(matcher):
     needs, companies = matcher.concept_matches("漏水探知")  # leak detection, in Japanese
     assert needs == ["N-nrw"] and companies == ["A"]
     assert matcher.concept_matches("bakery") == ([], [])
+
+
+def test_trades_outside_the_programme_are_never_proposed():
+    glossary = Glossary.from_concepts(
+        [
+            *GLOSSARY.to_concepts(),
+            {"key": "trade_games", "label_en": "games", "label_ja": "ゲーム",
+             "surface_forms": {"en": ["game"], "ja": ["ゲーム"]}, "outside_scope": True},
+        ]
+    )  # fmt: skip
+    assert glossary.to_concepts()[-1]["outside_scope"] is True
+    techs = [
+        *TECHS,
+        # Shares every word of the need: a game about reducing non-revenue water.
+        TechnologyDoc("G-1", "G", "NRW Tycoon (mobile game)", "Reduce non-revenue water and "
+                      "find leaks with leak detection in this city game."),
+        # Its title is plain, but the company's name says what it sells.
+        TechnologyDoc("H-1", "H", "NRW puzzle", "Reduce non-revenue water with leak detection."),
+    ]  # fmt: skip
+    companies = [*COMPANIES, CompanyInfo("H", name="Harbour Games Inc.")]
+    matcher = BilingualMatcher(glossary=glossary, max_df=1.0).fit(NEEDS, techs, companies)
+    assert matcher.trades_outside_scope_ == {"G-1": ("trade_games",), "H-1": ("trade_games",)}
+    proposed = matcher.rank_companies_for_need("N-nrw", k=20, include_weak=True)
+    assert {m.company_id for m in proposed} & {"G", "H"} == set()
+    assert proposed[0].company_id == "A"
+    assert matcher.rank_needs_for_company("G", include_weak=True) == []
+    assert matcher.pair_scores("N-nrw")["G-1"] == 0.0
+    # Without the trade in the glossary, the game would lead the list.
+    plain = BilingualMatcher(glossary=GLOSSARY, max_df=1.0).fit(NEEDS, techs, companies)
+    assert {"G", "H"} <= {m.company_id for m in plain.rank_companies_for_need("N-nrw", k=3)}

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
 from ypmatch.forms.common import (
@@ -47,6 +47,13 @@ class GlossaryConceptForm(VersionedForm):
         description=_l("One per line, e.g. 無収水, 漏水率."),
     )
     sectors = CheckboxListField(_l("Sectors"), coerce=int)
+    outside_scope = BooleanField(
+        _l("A trade outside the programme"),
+        description=_l(
+            "Technologies whose title or company name names it are never proposed for needs "
+            "(restaurants, games, realty …)."
+        ),
+    )
 
     def validate_forms_en(self, field) -> None:
         self._check_forms(field)

@@ -203,6 +203,7 @@ class Analyzer:
         self._lock = threading.Lock()
         self._cache: dict[tuple[int, int], AnalysedText] = {}
         self._line_actions: dict[str, tuple[str | None, int, str]] = {}
+        self._trades: dict[str, tuple[str, ...]] = {}
         self._token_ids: dict[str, int] = {}
         self._tokens: list[str] = []
         self._kinds: list[int] = []
@@ -278,6 +279,18 @@ class Analyzer:
         counts = self.analyse(text)
         self._remember_for_store(text, counts)
         return self._store(key, counts)
+
+    def trades_outside_scope(self, text: str) -> tuple[str, ...]:
+        """The glossary's trades outside the programme that ``text`` names (cached)."""
+        if not self.use_glossary:
+            return ()
+        found = self._trades.get(text)
+        if found is None:
+            found = tuple(self.glossary.trades_outside_scope_in(text))
+            if len(self._trades) >= self.cache_size:
+                self._trades.clear()
+            self._trades[text] = found
+        return found
 
     # the store ----------------------------------------------------------------------------
     def load_stored(self, texts: Iterable[str]) -> int:

@@ -29,11 +29,13 @@ class TechnologyDoc:
 
 @dataclass(frozen=True, slots=True)
 class CompanyInfo:
-    """Company facts used by the optional boosts: countries of overseas experience, sectors."""
+    """Company facts: countries of overseas experience and sectors (for the optional boosts),
+    and its name (which may name a trade outside the programme: "… Ramen Co., Ltd.")."""
 
     id: str
     countries: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

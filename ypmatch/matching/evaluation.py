@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ypmatch.matching.analysis import dominant_language
-from ypmatch.matching.documents import NeedDoc, TechnologyDoc
+from ypmatch.matching.documents import CompanyInfo, NeedDoc, TechnologyDoc
 from ypmatch.matching.glossary import Glossary
 from ypmatch.matching.matcher import BilingualMatcher
 from ypmatch.matching.semantic import CachedEncoder, Usem3Encoder
@@ -42,6 +42,11 @@ class Dataset:
     qrels: dict[str, dict[str, int]]  # need id → company id → relevance
     need_languages: dict[str, str] = field(default_factory=dict)
     company_languages: dict[str, str] = field(default_factory=dict)
+    company_names: dict[str, str] = field(default_factory=dict)
+
+    def companies(self) -> list[CompanyInfo]:
+        return [CompanyInfo(company_id, name=self.company_names.get(company_id, ""))
+                for company_id in self.company_ids]  # fmt: skip
 
     def cross_language_pairs(self) -> dict[str, set[str]]:
         """Relevant (need, company) pairs whose need and technologies are in different languages."""
@@ -100,6 +105,7 @@ def parse_dataset(document: object) -> Dataset:
     technologies: list[TechnologyDoc] = []
     company_ids: list[str] = []
     company_languages: dict[str, str] = {}
+    company_names: dict[str, str] = {}
     technology_ids: set[str] = set()
     for position, raw in enumerate(companies_raw):
         where = f"companies[{position}]"
@@ -107,7 +113,7 @@ def parse_dataset(document: object) -> Dataset:
         company_id = _id(raw, "id", where)
         if company_id in company_languages:
             raise DatasetError(f"{where}: company id {company_id!r} appears twice")
-        _optional_text(raw, "name", where)
+        company_names[company_id] = _optional_text(raw, "name", where) or ""
         texts = []
         for tech_position, tech_raw in enumerate(_list(raw, "technologies", where)):
             tech_where = f"{where}.technologies[{tech_position}]"
@@ -148,7 +154,9 @@ def parse_dataset(document: object) -> Dataset:
                 f"with different relevance ({previous} and {int(relevance)})"
             )
         qrels[need_id][company_id] = int(relevance)
-    return Dataset(needs, technologies, company_ids, qrels, need_languages, company_languages)
+    return Dataset(
+        needs, technologies, company_ids, qrels, need_languages, company_languages, company_names
+    )
 
 
 def _object(value: object, where: str) -> Mapping:
@@ -306,7 +314,7 @@ def evaluate(
     else:
         matcher = BilingualMatcher(glossary=glossary, signals=signals, encoder=encoder)
     started = time.perf_counter()
-    matcher.fit(dataset.needs, dataset.technologies)
+    matcher.fit(dataset.needs, dataset.technologies, dataset.companies())
     fitted = time.perf_counter()
     rankings = {
         need_id: [match.company_id for match in matches]

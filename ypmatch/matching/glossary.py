@@ -44,10 +44,15 @@ class GlossaryError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Concept:
+    """A domain concept, or (``outside_scope``) a trade outside the programme: restaurants,
+    games, realty … whose technologies are never proposed for a city's needs, however many
+    words they share with them (a city-building game speaks of water pipes and floods)."""
+
     key: str
     labels: Mapping[str, str]
     surface_forms: Mapping[str, tuple[str, ...]]
     sectors: tuple[str, ...]
+    outside_scope: bool = False
 
 
 class Glossary:
@@ -95,7 +100,8 @@ class Glossary:
                 if label not in forms.get(lang, ()):
                     forms[lang] = (*forms.get(lang, ()), label)
             sectors = tuple(str(s) for s in raw.get("sectors") or ())
-            built.append(Concept(key.strip(), labels, forms, sectors))
+            outside = bool(raw.get("outside_scope", False))
+            built.append(Concept(key.strip(), labels, forms, sectors, outside))
         return cls(built)
 
     def to_concepts(self) -> list[dict]:
@@ -106,6 +112,7 @@ class Glossary:
                 **{f"label_{lang}": label for lang, label in c.labels.items()},
                 "surface_forms": {lang: list(forms) for lang, forms in c.surface_forms.items()},
                 "sectors": list(c.sectors),
+                **({"outside_scope": True} if c.outside_scope else {}),
             }
             for c in self._concepts.values()
         ]
@@ -152,7 +159,9 @@ class Glossary:
     def fingerprint(self) -> tuple:
         """Changes whenever anything affecting the analysis changes (used by caches)."""
         if self._fingerprint is None:
-            sectors = tuple(sorted((c.key, c.sectors) for c in self._concepts.values()))
+            sectors = tuple(
+                sorted((c.key, c.sectors, c.outside_scope) for c in self._concepts.values())
+            )
             self._fingerprint = (tuple(sorted(self.form_keys().items())), sectors)
         return self._fingerprint
 
@@ -233,6 +242,10 @@ class Glossary:
             return []
         table = self.form_keys()
         return [(m.start(), m.end(), table[m.group()]) for m in pattern.finditer(canonical_text)]
+
+    def trades_outside_scope_in(self, text: str) -> list[str]:
+        """Keys of the trades outside the programme that raw ``text`` names."""
+        return [key for key in self.concepts_in(text) if self._concepts[key].outside_scope]
 
     def concepts_in(self, text: str) -> list[str]:
         """Concept keys found in raw ``text``, each once, in order of first appearance."""

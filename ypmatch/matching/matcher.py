@@ -196,6 +196,7 @@ class BilingualMatcher(BaseEstimator):
             self.tech_company_, np.arange(len(self.company_ids_) + 1)
         )
         self._learn_boost_features(needs, techs, infos)
+        self._learn_trades_outside_scope(techs, infos)
         return self
 
     def _reusable_analyzer(self) -> Analyzer:
@@ -236,6 +237,21 @@ class BilingualMatcher(BaseEstimator):
         self.company_countries_ = _indicator(company_countries, self.country_index_)
         self.need_countries_ = [(doc.country or "").upper() or None for doc in needs]
 
+    def _learn_trades_outside_scope(self, techs, infos: dict[str, CompanyInfo]) -> None:
+        """Technologies whose title or company name names a trade outside the programme
+        (a ramen shop, a game): never proposed, whatever their texts share with a need."""
+        names = {info.id: info.name for info in infos.values()}
+        self.trades_outside_scope_ = {}
+        for doc in techs:
+            trades = self.analyzer_.trades_outside_scope(
+                f"{doc.title}\n{names.get(doc.company_id, '')}"
+            )
+            if trades:
+                self.trades_outside_scope_[doc.id] = trades
+        self.outside_scope_ = np.fromiter(
+            (doc.id in self.trades_outside_scope_ for doc in techs), dtype=bool, count=len(techs)
+        )
+
     # fused pair scores --------------------------------------------------------------------
     def _fuse(self, lexical: np.ndarray | None, semantic: np.ndarray | None) -> np.ndarray:
         if lexical is None:
@@ -248,7 +264,15 @@ class BilingualMatcher(BaseEstimator):
     def _signal_scores(self, method: str, *args) -> np.ndarray:
         lexical = getattr(self.lexical_, method)(*args) if self.lexical_ else None
         semantic = getattr(self.semantic_, method)(*args) if self.semantic_ else None
-        return self._fuse(lexical, semantic)
+        scores = self._fuse(lexical, semantic)
+        if self.trades_outside_scope_:
+            scores = scores.copy()
+            if method == "score_technologies":  # rows are technologies first:last
+                first, last = args
+                scores[self.outside_scope_[first:last], :] = 0.0
+            else:  # columns are all technologies
+                scores[:, self.outside_scope_] = 0.0
+        return scores
 
     def pair_scores(self, need: str | NeedDoc) -> dict[str, float]:
         """Every technology's hybrid score for one need (for tests, benches and debugging)."""

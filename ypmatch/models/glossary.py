@@ -26,6 +26,9 @@ class GlossaryConcept(CuratedRecordMixin, db.Model):
     label_ja: Mapped[str] = mapped_column(sa.String(200))
     forms_en: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     forms_ja: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # A trade outside the programme (restaurants, games …): technologies it names are not
+    # proposed for needs.
+    outside_scope: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     sectors: Mapped[list[Sector]] = relationship(
         secondary=glossary_concept_sectors, order_by=Sector.id
@@ -42,4 +45,5 @@ class GlossaryConcept(CuratedRecordMixin, db.Model):
             "label_ja": self.label_ja,
             "surface_forms": {"en": list(self.forms_en), "ja": list(self.forms_ja)},
             "sectors": [sector.slug for sector in self.sectors],
+            "outside_scope": self.outside_scope,
         }

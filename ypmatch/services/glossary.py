@@ -86,6 +86,7 @@ def import_shipped_glossary(actor: User | None, source: str = "seed") -> int:
             label_ja=concept.labels.get("ja", ""),
             forms_en=_clean_forms(concept.surface_forms.get("en", ())),
             forms_ja=_clean_forms(concept.surface_forms.get("ja", ())),
+            outside_scope=concept.outside_scope,
         )
         record.sectors = [sectors[slug] for slug in concept.sectors if slug in sectors]
         create_record(record, actor, source=source)

@@ -241,9 +241,12 @@ def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[Compan
             id=str(company_id),
             countries=tuple(countries or ()),
             sectors=tuple(sorted(company_sectors.get(str(company_id), ()))),
+            name="\n".join(name for name in (name_ja, name_en) if name),
         )
-        for company_id, countries in db.session.execute(
-            sa.select(Company.id, Company.overseas_countries).where(
+        for company_id, countries, name_ja, name_en in db.session.execute(
+            sa.select(
+                Company.id, Company.overseas_countries, Company.name_ja, Company.name_en
+            ).where(
                 Company.approval_status == ApprovalStatus.APPROVED,
                 Company.archived_at.is_(None),
             )

@@ -59,6 +59,7 @@ def _data(form: GlossaryConceptForm) -> dict:
         "forms_en": surface_forms(form.forms_en.data),
         "forms_ja": surface_forms(form.forms_ja.data),
         "sectors": sectors_by_ids(form.sectors.data or []),
+        "outside_scope": form.outside_scope.data,
     }
 
 
