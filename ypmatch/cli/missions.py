@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from ypmatch.extensions import db
 from ypmatch.models import Company, Mission, Need, NeedStatus, PartnerCity
-from ypmatch.services.exports import shortlist_csv, shortlist_xlsx
+from ypmatch.services.exports.missions import shortlist_sheets
+from ypmatch.services.exports.writers import WRITERS
 from ypmatch.services.missions import MissionError, create_mission, generate_shortlist
 from ypmatch.services.records import update_record
 
@@ -96,7 +97,7 @@ def list_command() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "csv", "xlsx"]),
+    type=click.Choice(["table", "json", *WRITERS]),
     default="table",
     show_default=True,
 )
@@ -112,7 +113,7 @@ def shortlist_command(
     mission = db.session.get(Mission, mission_id)
     if mission is None:
         raise click.ClickException(f"There is no mission with id {mission_id}.")
-    if output_format in ("csv", "xlsx") and out_path is None:
+    if output_format in WRITERS and out_path is None:
         raise click.ClickException(f"--format {output_format} needs --out FILE.")
     try:
         if slots is not None and slots != mission.slots:
@@ -126,13 +127,9 @@ def shortlist_command(
         company.id: company.name_en or company.name_ja
         for company in _companies([int(entry.company_id) for entry in result.companies])
     }
-    if output_format in ("csv", "xlsx"):
+    if output_format in WRITERS:
         # The files carry the shortlist as the curators last saved it, like the web export.
-        content = (
-            shortlist_csv(mission, "en")
-            if output_format == "csv"
-            else shortlist_xlsx(mission, "en")
-        )
+        content = WRITERS[output_format].to_bytes(shortlist_sheets(mission, "en"))
         if out_path is None:
             raise click.ClickException(f"--format {output_format} needs --out FILE.")
         out_path.write_bytes(content)
