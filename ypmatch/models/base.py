@@ -18,6 +18,13 @@ def objects_on(dialect: str):
     return include
 
 
+def in_language(locale: str, english: str, japanese: str) -> str:
+    """A bilingual text in the reader's language (Japanese for "ja", else English), or in
+    the other language when that one is empty: records may be written in either."""
+    preferred, other = (japanese, english) if locale == "ja" else (english, japanese)
+    return preferred or other
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

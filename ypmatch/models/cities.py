@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ypmatch.extensions import db
-from ypmatch.models.base import CuratedRecordMixin
+from ypmatch.models.base import CuratedRecordMixin, in_language
 
 
 class Region(StrEnum):
@@ -41,7 +41,7 @@ class PartnerCity(CuratedRecordMixin, db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
     def name(self, locale: str) -> str:
-        return self.name_ja if locale == "ja" and self.name_ja else self.name_en
+        return in_language(locale, self.name_en, self.name_ja)
 
 
 class Sector(CuratedRecordMixin, db.Model):
@@ -53,4 +53,4 @@ class Sector(CuratedRecordMixin, db.Model):
     name_ja: Mapped[str] = mapped_column(sa.String(120))
 
     def name(self, locale: str) -> str:
-        return self.name_ja if locale == "ja" and self.name_ja else self.name_en
+        return in_language(locale, self.name_en, self.name_ja)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ypmatch.extensions import db
-from ypmatch.models.base import CuratedRecordMixin
+from ypmatch.models.base import CuratedRecordMixin, in_language
 from ypmatch.models.cities import Sector
 
 YOKOHAMA_WARDS = (
@@ -90,18 +90,10 @@ class Company(CuratedRecordMixin, db.Model):
     )
 
     def name(self, locale: str) -> str:
-        preferred, other = (
-            (self.name_ja, self.name_en) if locale == "ja" else (self.name_en, self.name_ja)
-        )
-        return preferred or other
+        return in_language(locale, self.name_en, self.name_ja)
 
     def description(self, locale: str) -> str:
-        preferred, other = (
-            (self.description_ja, self.description_en)
-            if locale == "ja"
-            else (self.description_en, self.description_ja)
-        )
-        return preferred or other
+        return in_language(locale, self.description_en, self.description_ja)
 
     @property
     def is_approved(self) -> bool:
@@ -129,15 +121,7 @@ class Technology(CuratedRecordMixin, db.Model):
     sectors: Mapped[list[Sector]] = relationship(secondary=technology_sectors, order_by=Sector.id)
 
     def title(self, locale: str) -> str:
-        preferred, other = (
-            (self.title_ja, self.title_en) if locale == "ja" else (self.title_en, self.title_ja)
-        )
-        return preferred or other
+        return in_language(locale, self.title_en, self.title_ja)
 
     def description(self, locale: str) -> str:
-        preferred, other = (
-            (self.description_ja, self.description_en)
-            if locale == "ja"
-            else (self.description_en, self.description_ja)
-        )
-        return preferred or other
+        return in_language(locale, self.description_en, self.description_ja)
