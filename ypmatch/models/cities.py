@@ -32,8 +32,10 @@ class PartnerCity(CuratedRecordMixin, db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(120))
     name_ja: Mapped[str] = mapped_column(sa.String(120), default="")
     country_code: Mapped[str] = mapped_column(sa.String(2))
-    region: Mapped[str] = mapped_column(sa.String(32), default=Region.ASIA_PACIFIC)
-    relationship: Mapped[str] = mapped_column(sa.String(32), default=Relationship.YPORT_MEMORANDUM)
+    region: Mapped[Region] = mapped_column(sa.String(32), default=Region.ASIA_PACIFIC)
+    relationship: Mapped[Relationship] = mapped_column(
+        sa.String(32), default=Relationship.YPORT_MEMORANDUM
+    )
     relationship_date: Mapped[date | None] = mapped_column(sa.Date)
     population: Mapped[int | None] = mapped_column(sa.BigInteger)
     latitude: Mapped[float | None] = mapped_column(sa.Float)

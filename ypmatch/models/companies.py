@@ -74,13 +74,13 @@ class Company(CuratedRecordMixin, db.Model):
     name_ja: Mapped[str] = mapped_column(sa.String(200), default="")
     name_en: Mapped[str] = mapped_column(sa.String(200), default="")
     ward: Mapped[str] = mapped_column(sa.String(40), default="")
-    size: Mapped[str] = mapped_column(sa.String(20), default=CompanySize.SMALL)
+    size: Mapped[CompanySize] = mapped_column(sa.String(20), default=CompanySize.SMALL)
     website: Mapped[str] = mapped_column(sa.String(300), default="")
     overseas_countries: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     yport_member: Mapped[bool] = mapped_column(default=False)
     description_ja: Mapped[str] = mapped_column(sa.Text, default="")
     description_en: Mapped[str] = mapped_column(sa.Text, default="")
-    approval_status: Mapped[str] = mapped_column(
+    approval_status: Mapped[ApprovalStatus] = mapped_column(
         sa.String(20), default=ApprovalStatus.PENDING, index=True
     )
     review_reason: Mapped[str] = mapped_column(sa.Text, default="")

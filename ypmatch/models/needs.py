@@ -44,8 +44,8 @@ class Need(CuratedRecordMixin, db.Model):
     title_ja: Mapped[str] = mapped_column(sa.String(200), default="")
     description_en: Mapped[str] = mapped_column(sa.Text, default="")
     description_ja: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(20), default=NeedStatus.DRAFT, index=True)
-    visibility: Mapped[str] = mapped_column(sa.String(20), default=Visibility.INTERNAL)
+    status: Mapped[NeedStatus] = mapped_column(sa.String(20), default=NeedStatus.DRAFT, index=True)
+    visibility: Mapped[Visibility] = mapped_column(sa.String(20), default=Visibility.INTERNAL)
     funding: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     timeline: Mapped[str] = mapped_column(sa.String(120), default="")
     # After this day a published need closes by itself (the curator is told).
