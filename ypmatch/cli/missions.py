@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from ypmatch.extensions import db
 from ypmatch.models import Company, Mission, Need, NeedStatus, PartnerCity
@@ -128,8 +129,10 @@ def shortlist_command(
         for company in _companies([int(entry.company_id) for entry in result.companies])
     }
     if output_format in WRITERS:
-        # The files carry the shortlist as the curators last saved it, like the web export.
-        content = WRITERS[output_format].to_bytes(shortlist_sheets(mission, "en"))
+        # The files carry the shortlist as the curators last saved it, like the web export;
+        # in English, as there is no request to take a language from.
+        with force_locale("en"):
+            content = WRITERS[output_format].to_bytes(shortlist_sheets(mission, "en"))
         if out_path is None:
             raise click.ClickException(f"--format {output_format} needs --out FILE.")
         out_path.write_bytes(content)
