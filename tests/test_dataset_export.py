@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from ypmatch import create_app
 from ypmatch.extensions import db
 from ypmatch.models import Company, Need, NeedStatus, PartnerCity, Sector, Technology, Visibility
-from ypmatch.services.dataset_export import export_bytes, full_query
+from ypmatch.services.exports.dataset import export_bytes, full_query
 from ypmatch.services.imports import import_file
 from ypmatch.services.missions import create_mission
 from ypmatch.services.outcomes import record_outcome

@@ -247,7 +247,7 @@ def test_outcomes_move_the_kpis(client, login_as, mission_world):
     assert "Cebu" in page and "Water supply" in page
 
 
-def test_cli_missions(runner, mission_world):
+def test_cli_missions(runner, mission_world, tmp_path):
     result = runner.invoke(args=["missions", "create", "--city", "Cebu", "--title", "CLI mission",
                                  "--slots", "2", "--all-published"])
     assert result.exit_code == 0, result.output
@@ -260,6 +260,11 @@ def test_cli_missions(runner, mission_world):
     assert document["mission"] == mission_id
     assert 0 < len(document["companies"]) <= 2
     assert {"company_id", "name", "needs"} <= set(document["companies"][0])
+    out = tmp_path / "shortlist.csv"
+    result = runner.invoke(args=["missions", "shortlist", str(mission_id), "--format", "csv",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().decode("utf-8-sig").startswith("Order,Company,")
     bad = runner.invoke(args=["missions", "create", "--city", "Atlantis", "--title", "x",
                               "--slots", "2", "--all-published"])
     assert bad.exit_code != 0 and "no partner city" in bad.output

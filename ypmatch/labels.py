@@ -1,4 +1,8 @@
-"""Translated display labels for the stored codes (statuses, roles, countries …)."""
+"""Translated display labels for the stored codes (statuses, roles, countries …).
+
+A coded column's table is keyed by the members of its enum; tests/test_labels.py checks
+that every member has a label in English and Japanese.
+"""
 
 import re
 from datetime import datetime
@@ -7,49 +11,62 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from ypmatch.models import (
+    AlertFrequency,
+    ApprovalStatus,
+    CompanySize,
+    MissionStatus,
+    NeedStatus,
+    OutcomeKind,
+    ParticipantState,
+    Region,
+    Relationship,
+    Role,
+    Visibility,
+)
 from ypmatch.models.base import as_utc
 
 # A moment as history entries store it (ISO 8601), to be shown in local time.
 ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*")
 
 NEED_STATUS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
-    "in_mission": _l("In mission"),
-    "closed": _l("Closed"),
+    NeedStatus.DRAFT: _l("Draft"),
+    NeedStatus.PUBLISHED: _l("Published"),
+    NeedStatus.IN_MISSION: _l("In mission"),
+    NeedStatus.CLOSED: _l("Closed"),
 }
 VISIBILITY = {
-    "internal": _l("Internal (bureau only)"),
-    "companies": _l("Registered companies"),
-    "public": _l("Public"),
+    Visibility.INTERNAL: _l("Internal (bureau only)"),
+    Visibility.COMPANIES: _l("Registered companies"),
+    Visibility.PUBLIC: _l("Public"),
 }
 REGION = {
-    "asia_pacific": _l("Asia-Pacific"),
-    "europe_north_america": _l("Europe and North America"),
-    "middle_east_africa": _l("Middle East and Africa"),
-    "latin_america": _l("Latin America"),
+    Region.ASIA_PACIFIC: _l("Asia-Pacific"),
+    Region.EUROPE_NORTH_AMERICA: _l("Europe and North America"),
+    Region.MIDDLE_EAST_AFRICA: _l("Middle East and Africa"),
+    Region.LATIN_AMERICA: _l("Latin America"),
 }
 RELATIONSHIP = {
-    "yport_memorandum": _l("Y-PORT memorandum"),
-    "sister_city": _l("Sister or friendship city"),
-    "partner_city": _l("Partner city"),
-    "joint_statement": _l("Joint statement"),
+    Relationship.YPORT_MEMORANDUM: _l("Y-PORT memorandum"),
+    Relationship.SISTER_CITY: _l("Sister or friendship city"),
+    Relationship.PARTNER_CITY: _l("Partner city"),
+    Relationship.JOINT_STATEMENT: _l("Joint statement"),
 }
 COMPANY_SIZE = {
-    "small": _l("Small (under 50 staff)"),
-    "medium": _l("Medium (50–300 staff)"),
-    "large": _l("Large (over 300 staff)"),
+    CompanySize.SMALL: _l("Small (under 50 staff)"),
+    CompanySize.MEDIUM: _l("Medium (50–300 staff)"),
+    CompanySize.LARGE: _l("Large (over 300 staff)"),
 }
 APPROVAL = {
-    "pending": _l("Awaiting review"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
+    ApprovalStatus.PENDING: _l("Awaiting review"),
+    ApprovalStatus.APPROVED: _l("Approved"),
+    ApprovalStatus.REJECTED: _l("Rejected"),
 }
 ROLE = {
-    "admin": _l("Administrator"),
-    "curator": _l("Bureau curator"),
-    "company": _l("Company member"),
-    "city": _l("City focal point"),
+    Role.ADMIN: _l("Administrator"),
+    Role.CURATOR: _l("Bureau curator"),
+    Role.COMPANY: _l("Company member"),
+    Role.CITY: _l("City focal point"),
 }
 HISTORY_ACTION = {
     "create": _l("created"),
@@ -70,27 +87,33 @@ HISTORY_ACTION = {
     "delete": _l("deleted"),
 }
 MISSION_STATUS = {
-    "planning": _l("Planning"),
-    "shortlisted": _l("Shortlisted"),
-    "invitations_sent": _l("Invitations sent"),
-    "confirmed": _l("Confirmed"),
-    "completed": _l("Completed"),
-    "cancelled": _l("Cancelled"),
+    MissionStatus.PLANNING: _l("Planning"),
+    MissionStatus.SHORTLISTED: _l("Shortlisted"),
+    MissionStatus.INVITATIONS_SENT: _l("Invitations sent"),
+    MissionStatus.CONFIRMED: _l("Confirmed"),
+    MissionStatus.COMPLETED: _l("Completed"),
+    MissionStatus.CANCELLED: _l("Cancelled"),
 }
 PARTICIPANT_STATE = {
-    "proposed": _l("Proposed"),
-    "invited": _l("Invited"),
-    "accepted": _l("Accepted"),
-    "declined": _l("Declined"),
-    "joined": _l("Joined"),
+    ParticipantState.PROPOSED: _l("Proposed"),
+    ParticipantState.INVITED: _l("Invited"),
+    ParticipantState.ACCEPTED: _l("Accepted"),
+    ParticipantState.DECLINED: _l("Declined"),
+    ParticipantState.JOINED: _l("Joined"),
 }
 OUTCOME_KIND = {
-    "information_provided": _l("Information provided"),
-    "joint_survey": _l("Joint survey / feasibility study"),
-    "order_support": _l("Support toward an order"),
-    "proposal_submitted": _l("Proposal submitted"),
-    "contract_won": _l("Contract won"),
-    "dropped": _l("Dropped"),
+    OutcomeKind.INFORMATION_PROVIDED: _l("Information provided"),
+    OutcomeKind.JOINT_SURVEY: _l("Joint survey / feasibility study"),
+    OutcomeKind.ORDER_SUPPORT: _l("Support toward an order"),
+    OutcomeKind.PROPOSAL_SUBMITTED: _l("Proposal submitted"),
+    OutcomeKind.CONTRACT_WON: _l("Contract won"),
+    OutcomeKind.DROPPED: _l("Dropped"),
+}
+ALERT_FREQUENCY = {
+    AlertFrequency.IMMEDIATELY: _l("At once (at most one email a day)"),
+    AlertFrequency.DAILY: _l("Daily digest"),
+    AlertFrequency.WEEKLY: _l("Weekly digest"),
+    AlertFrequency.NEVER: _l("Never"),
 }
 LANGUAGE = {"en": _l("English"), "ja": _l("Japanese")}
 FUNDING = {

@@ -16,7 +16,6 @@ from ypmatch.models import (
     NeedStatus,
     ParticipantState,
     Role,
-    Technology,
     User,
     Visibility,
 )
@@ -153,10 +152,6 @@ def can_edit_company_profile(user: User | None, company: Company) -> bool:
 def can_set_yport_membership(user: User | None) -> bool:
     """Curators filter and boost on Y-PORT Center membership, so only the bureau sets it."""
     return _is_staff(user)
-
-
-def can_edit_technology(user: User | None, technology: Technology) -> bool:
-    return can_edit_company(user, technology.company)
 
 
 def _is_focal_point_of(user: User | None, city_id: int) -> bool:

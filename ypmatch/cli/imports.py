@@ -7,7 +7,8 @@ import click
 from flask_babel import force_locale
 
 from ypmatch.extensions import db
-from ypmatch.services.dataset_export import FORMATS, KINDS, export_dataset, full_query
+from ypmatch.services.exports.dataset import KINDS, export_dataset, full_query
+from ypmatch.services.exports.writers import WRITERS
 from ypmatch.services.imports import ImportReport, import_file
 
 PROGRESS_STEPS = 1000
@@ -116,7 +117,7 @@ def import_needs_command(path: Path, dry_run: bool, no_alerts: bool) -> None:
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(FORMATS),
+    type=click.Choice(tuple(WRITERS)),
     help="Default: from the --out file's extension, else csv.",
 )
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
@@ -130,7 +131,7 @@ def import_needs_command(path: Path, dry_run: bool, no_alerts: bool) -> None:
 def export_command(kind: str, file_format: str | None, out_path: Path, headers: str) -> None:
     """Export every record that is not archived, in the layout the importer reads."""
     suffix = out_path.suffix.lower().lstrip(".")
-    file_format = file_format or (suffix if suffix in FORMATS else "csv")
+    file_format = file_format or (suffix if suffix in WRITERS else "csv")
     partial = out_path.with_name(out_path.name + ".partial")
     with force_locale("en"), partial.open("wb") as out:
         export_dataset(kind, full_query(kind), file_format, headers, out)

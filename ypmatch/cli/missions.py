@@ -5,10 +5,12 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from ypmatch.extensions import db
 from ypmatch.models import Company, Mission, Need, NeedStatus, PartnerCity
-from ypmatch.services.exports import shortlist_csv, shortlist_xlsx
+from ypmatch.services.exports.missions import shortlist_sheets
+from ypmatch.services.exports.writers import WRITERS
 from ypmatch.services.missions import MissionError, create_mission, generate_shortlist
 from ypmatch.services.records import update_record
 
@@ -96,7 +98,7 @@ def list_command() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "csv", "xlsx"]),
+    type=click.Choice(["table", "json", *WRITERS]),
     default="table",
     show_default=True,
 )
@@ -112,7 +114,7 @@ def shortlist_command(
     mission = db.session.get(Mission, mission_id)
     if mission is None:
         raise click.ClickException(f"There is no mission with id {mission_id}.")
-    if output_format in ("csv", "xlsx") and out_path is None:
+    if output_format in WRITERS and out_path is None:
         raise click.ClickException(f"--format {output_format} needs --out FILE.")
     try:
         if slots is not None and slots != mission.slots:
@@ -126,13 +128,11 @@ def shortlist_command(
         company.id: company.name_en or company.name_ja
         for company in _companies([int(entry.company_id) for entry in result.companies])
     }
-    if output_format in ("csv", "xlsx"):
-        # The files carry the shortlist as the curators last saved it, like the web export.
-        content = (
-            shortlist_csv(mission, "en")
-            if output_format == "csv"
-            else shortlist_xlsx(mission, "en")
-        )
+    if output_format in WRITERS:
+        # The files carry the shortlist as the curators last saved it, like the web export;
+        # in English, as there is no request to take a language from.
+        with force_locale("en"):
+            content = WRITERS[output_format].to_bytes(shortlist_sheets(mission, "en"))
         if out_path is None:
             raise click.ClickException(f"--format {output_format} needs --out FILE.")
         out_path.write_bytes(content)

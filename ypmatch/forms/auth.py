@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
+from ypmatch import labels
 from ypmatch.forms.common import as_choices, text_field
 from ypmatch.forms.companies import CompanyProfileFields
 
@@ -38,14 +39,7 @@ class AccountForm(FlaskForm):
     name = text_field(_l("Your name"), 120, required=True)
     alert_frequency = SelectField(
         _l("Emails about needs that fit your technologies"),
-        choices=as_choices(
-            [
-                ("immediately", _l("At once (at most one email a day)")),
-                ("daily", _l("Daily digest")),
-                ("weekly", _l("Weekly digest")),
-                ("never", _l("Never")),
-            ]
-        ),
+        choices=as_choices(list(labels.ALERT_FREQUENCY.items())),
     )
     locale = SelectField(
         _l("Language"),

@@ -6,12 +6,18 @@ from wtforms import SelectField
 from wtforms.validators import InputRequired
 
 from ypmatch.forms.common import CheckboxListField, as_choices, text_field
+from ypmatch.models import MatchDecisionStatus
 
 
 class MatchDecisionForm(FlaskForm):
     status = SelectField(
         _l("Decision"),
-        choices=as_choices([("confirmed", _l("Confirm")), ("dismissed", _l("Dismiss"))]),
+        choices=as_choices(
+            [
+                (MatchDecisionStatus.CONFIRMED, _l("Confirm")),
+                (MatchDecisionStatus.DISMISSED, _l("Dismiss")),
+            ]
+        ),
         validators=[InputRequired()],
     )
     note = text_field(_l("Note"), 500)

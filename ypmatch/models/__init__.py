@@ -13,7 +13,6 @@ from ypmatch.models.matching import (
     TextEmbedding,
 )
 from ypmatch.models.messages import (
-    AlertFrequency,
     ApiToken,
     MessageStatus,
     OutgoingMessage,
@@ -32,7 +31,7 @@ from ypmatch.models.missions import (
 from ypmatch.models.needs import FUNDING_SOURCES, Need, NeedStatus, Visibility
 from ypmatch.models.needs import need_sectors as need_sectors_table
 from ypmatch.models.submissions import FormSubmission, ImportUpload
-from ypmatch.models.users import Role, SignInThrottle, User
+from ypmatch.models.users import AlertFrequency, Role, SignInThrottle, User
 
 __all__ = [
     "FormSubmission",

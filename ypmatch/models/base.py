@@ -6,6 +6,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
+def in_language(locale: str, english: str, japanese: str) -> str:
+    """A bilingual text in the reader's language (Japanese for "ja", else English), or in
+    the other language when that one is empty: records may be written in either."""
+    preferred, other = (japanese, english) if locale == "ja" else (english, japanese)
+    return preferred or other
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ypmatch.extensions import db
-from ypmatch.models.base import CuratedRecordMixin
+from ypmatch.models.base import CuratedRecordMixin, in_language
 
 
 class Region(StrEnum):
@@ -32,8 +32,10 @@ class PartnerCity(CuratedRecordMixin, db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(120))
     name_ja: Mapped[str] = mapped_column(sa.String(120), default="")
     country_code: Mapped[str] = mapped_column(sa.String(2))
-    region: Mapped[str] = mapped_column(sa.String(32), default=Region.ASIA_PACIFIC)
-    relationship: Mapped[str] = mapped_column(sa.String(32), default=Relationship.YPORT_MEMORANDUM)
+    region: Mapped[Region] = mapped_column(sa.String(32), default=Region.ASIA_PACIFIC)
+    relationship: Mapped[Relationship] = mapped_column(
+        sa.String(32), default=Relationship.YPORT_MEMORANDUM
+    )
     relationship_date: Mapped[date | None] = mapped_column(sa.Date)
     population: Mapped[int | None] = mapped_column(sa.BigInteger)
     latitude: Mapped[float | None] = mapped_column(sa.Float)
@@ -41,7 +43,7 @@ class PartnerCity(CuratedRecordMixin, db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
     def name(self, locale: str) -> str:
-        return self.name_ja if locale == "ja" and self.name_ja else self.name_en
+        return in_language(locale, self.name_en, self.name_ja)
 
 
 class Sector(CuratedRecordMixin, db.Model):
@@ -53,4 +55,4 @@ class Sector(CuratedRecordMixin, db.Model):
     name_ja: Mapped[str] = mapped_column(sa.String(120))
 
     def name(self, locale: str) -> str:
-        return self.name_ja if locale == "ja" and self.name_ja else self.name_en
+        return in_language(locale, self.name_en, self.name_ja)

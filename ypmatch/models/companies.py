@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ypmatch.extensions import db
-from ypmatch.models.base import CuratedRecordMixin
+from ypmatch.models.base import CuratedRecordMixin, in_language
 from ypmatch.models.cities import Sector
 
 YOKOHAMA_WARDS = (
@@ -48,13 +48,13 @@ class Company(CuratedRecordMixin, db.Model):
     name_ja: Mapped[str] = mapped_column(sa.String(200), default="")
     name_en: Mapped[str] = mapped_column(sa.String(200), default="")
     ward: Mapped[str] = mapped_column(sa.String(40), default="")
-    size: Mapped[str] = mapped_column(sa.String(20), default=CompanySize.SMALL)
+    size: Mapped[CompanySize] = mapped_column(sa.String(20), default=CompanySize.SMALL)
     website: Mapped[str] = mapped_column(sa.String(300), default="")
     overseas_countries: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     yport_member: Mapped[bool] = mapped_column(default=False)
     description_ja: Mapped[str] = mapped_column(sa.Text, default="")
     description_en: Mapped[str] = mapped_column(sa.Text, default="")
-    approval_status: Mapped[str] = mapped_column(
+    approval_status: Mapped[ApprovalStatus] = mapped_column(
         sa.String(20), default=ApprovalStatus.PENDING, index=True
     )
     review_reason: Mapped[str] = mapped_column(sa.Text, default="")
@@ -64,18 +64,10 @@ class Company(CuratedRecordMixin, db.Model):
     )
 
     def name(self, locale: str) -> str:
-        preferred, other = (
-            (self.name_ja, self.name_en) if locale == "ja" else (self.name_en, self.name_ja)
-        )
-        return preferred or other
+        return in_language(locale, self.name_en, self.name_ja)
 
     def description(self, locale: str) -> str:
-        preferred, other = (
-            (self.description_ja, self.description_en)
-            if locale == "ja"
-            else (self.description_en, self.description_ja)
-        )
-        return preferred or other
+        return in_language(locale, self.description_en, self.description_ja)
 
     @property
     def is_approved(self) -> bool:
@@ -103,15 +95,7 @@ class Technology(CuratedRecordMixin, db.Model):
     sectors: Mapped[list[Sector]] = relationship(secondary=technology_sectors, order_by=Sector.id)
 
     def title(self, locale: str) -> str:
-        preferred, other = (
-            (self.title_ja, self.title_en) if locale == "ja" else (self.title_en, self.title_ja)
-        )
-        return preferred or other
+        return in_language(locale, self.title_en, self.title_ja)
 
     def description(self, locale: str) -> str:
-        preferred, other = (
-            (self.description_ja, self.description_en)
-            if locale == "ja"
-            else (self.description_en, self.description_ja)
-        )
-        return preferred or other
+        return in_language(locale, self.description_en, self.description_ja)

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ypmatch.extensions import db
-from ypmatch.models.base import CuratedRecordMixin
+from ypmatch.models.base import CuratedRecordMixin, in_language
 from ypmatch.models.cities import Sector
 
 glossary_concept_sectors = sa.Table(
@@ -35,7 +35,7 @@ class GlossaryConcept(CuratedRecordMixin, db.Model):
     )
 
     def label(self, locale: str) -> str:
-        return self.label_ja if locale == "ja" and self.label_ja else self.label_en
+        return in_language(locale, self.label_en, self.label_ja)
 
     def as_matcher_concept(self) -> dict:
         """The shape of a concept in the shipped glossary JSON, as the matcher reads it."""

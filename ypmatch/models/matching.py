@@ -27,7 +27,7 @@ class MatchDecision(CuratedRecordMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[MatchDecisionStatus] = mapped_column(sa.String(20))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 

@@ -17,13 +17,6 @@ class MessageStatus(StrEnum):
     FAILED = "failed"  # gave up after the last retry; an admin can requeue
 
 
-class AlertFrequency(StrEnum):
-    IMMEDIATELY = "immediately"
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    NEVER = "never"
-
-
 class OutgoingMessage(TimestampMixin, db.Model):
     """An email waiting to be sent, or sent. Nothing is lost while the SMTP server is down."""
 
@@ -35,7 +28,9 @@ class OutgoingMessage(TimestampMixin, db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     kind: Mapped[str] = mapped_column(sa.String(30), index=True)
     locale: Mapped[str] = mapped_column(sa.String(5), default="en")
-    status: Mapped[str] = mapped_column(sa.String(20), default=MessageStatus.QUEUED, index=True)
+    status: Mapped[MessageStatus] = mapped_column(
+        sa.String(20), default=MessageStatus.QUEUED, index=True
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")

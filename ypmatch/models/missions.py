@@ -59,7 +59,9 @@ class Mission(CuratedRecordMixin, db.Model):
     slots: Mapped[int] = mapped_column(default=8)
     per_need_cap: Mapped[int | None] = mapped_column()
     notes: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(20), default=MissionStatus.PLANNING, index=True)
+    status: Mapped[MissionStatus] = mapped_column(
+        sa.String(20), default=MissionStatus.PLANNING, index=True
+    )
     shortlisted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     city: Mapped[PartnerCity] = relationship()
@@ -78,7 +80,9 @@ class MissionCompany(CuratedRecordMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id"), index=True)
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
-    state: Mapped[str] = mapped_column(sa.String(20), default=ParticipantState.PROPOSED)
+    state: Mapped[ParticipantState] = mapped_column(
+        sa.String(20), default=ParticipantState.PROPOSED
+    )
     pinned: Mapped[bool] = mapped_column(default=False)
     excluded: Mapped[bool] = mapped_column(default=False)
     added_by_hand: Mapped[bool] = mapped_column(default=False)
@@ -138,7 +142,7 @@ class Outcome(CuratedRecordMixin, db.Model):
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
     mission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("missions.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(30), index=True)
+    kind: Mapped[OutcomeKind] = mapped_column(sa.String(30), index=True)
     occurred_on: Mapped[date] = mapped_column(sa.Date, index=True)
     funding_source: Mapped[str] = mapped_column(sa.String(40), default="")
     amount_jpy: Mapped[Decimal | None] = mapped_column(sa.Numeric(16, 0))

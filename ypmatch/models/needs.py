@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ypmatch.extensions import db
-from ypmatch.models.base import CuratedRecordMixin
+from ypmatch.models.base import CuratedRecordMixin, in_language
 from ypmatch.models.cities import PartnerCity, Sector
 
 
@@ -44,8 +44,8 @@ class Need(CuratedRecordMixin, db.Model):
     title_ja: Mapped[str] = mapped_column(sa.String(200), default="")
     description_en: Mapped[str] = mapped_column(sa.Text, default="")
     description_ja: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(20), default=NeedStatus.DRAFT, index=True)
-    visibility: Mapped[str] = mapped_column(sa.String(20), default=Visibility.INTERNAL)
+    status: Mapped[NeedStatus] = mapped_column(sa.String(20), default=NeedStatus.DRAFT, index=True)
+    visibility: Mapped[Visibility] = mapped_column(sa.String(20), default=Visibility.INTERNAL)
     funding: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     timeline: Mapped[str] = mapped_column(sa.String(120), default="")
     # After this day a published need closes by itself (the curator is told).
@@ -56,18 +56,10 @@ class Need(CuratedRecordMixin, db.Model):
     sectors: Mapped[list[Sector]] = relationship(secondary=need_sectors, order_by=Sector.id)
 
     def title(self, locale: str) -> str:
-        preferred, other = (
-            (self.title_ja, self.title_en) if locale == "ja" else (self.title_en, self.title_ja)
-        )
-        return preferred or other
+        return in_language(locale, self.title_en, self.title_ja)
 
     def description(self, locale: str) -> str:
-        preferred, other = (
-            (self.description_ja, self.description_en)
-            if locale == "ja"
-            else (self.description_en, self.description_ja)
-        )
-        return preferred or other
+        return in_language(locale, self.description_en, self.description_ja)
 
     @property
     def languages(self) -> list[str]:

@@ -22,6 +22,13 @@ class Role(StrEnum):
     CITY = "city"
 
 
+class AlertFrequency(StrEnum):
+    IMMEDIATELY = "immediately"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    NEVER = "never"
+
+
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
 
@@ -29,7 +36,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(256))
-    role: Mapped[str] = mapped_column(sa.String(20), index=True)
+    role: Mapped[Role] = mapped_column(sa.String(20), index=True)
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
     city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner_cities.id"))
     locale: Mapped[str] = mapped_column(sa.String(5), default="")
@@ -39,8 +46,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Changes on password change or logout-everywhere so old sessions stop working.
     session_token: Mapped[str] = mapped_column(sa.String(64), default="")
     email_confirmed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    alert_frequency: Mapped[str] = mapped_column(
-        sa.String(20), default="daily", server_default="daily"
+    alert_frequency: Mapped[AlertFrequency] = mapped_column(
+        sa.String(20), default=AlertFrequency.DAILY, server_default=AlertFrequency.DAILY.value
     )
     last_digest_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

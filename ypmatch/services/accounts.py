@@ -88,10 +88,6 @@ def _revoke_api_tokens(user: User) -> None:
     )
 
 
-def set_locale(user: User, locale: str) -> None:
-    user.locale = locale
-
-
 def load_user_from_session(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():

@@ -61,10 +61,6 @@ def _base_url() -> str:
     return FALLBACK_BASE_URL
 
 
-def absolute_url(path: str) -> str:
-    return _base_url() + path
-
-
 def send_to_user(
     user: User,
     template: str,

@@ -17,13 +17,9 @@ from ypmatch.forms.common import ConfirmForm
 from ypmatch.forms.imports import IMPORT_KINDS, ImportConfirmForm, ImportUploadForm
 from ypmatch.permissions import staff_required
 from ypmatch.services.companies import companies_query
-from ypmatch.services.dataset_export import (
-    FORMATS,
-    MIME_TYPES,
-    export_bytes,
-    export_filename,
-    template_file,
-)
+from ypmatch.services.exports.dataset import export_bytes, export_filename
+from ypmatch.services.exports.templates import template_file
+from ypmatch.services.exports.writers import WRITERS
 from ypmatch.services.imports import import_file
 from ypmatch.services.imports.uploads import (
     delete_upload,
@@ -72,7 +68,7 @@ def action_label(action) -> str:
 
 
 def _download(content: bytes, filename: str, file_format: str) -> Response:
-    response = Response(content, mimetype=MIME_TYPES[file_format])
+    response = Response(content, content_type=WRITERS[file_format].mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -182,7 +178,7 @@ def discard(token: str):
 @blueprint.get("/imports/templates/<kind>.<file_format>")
 @staff_required
 def template(kind: str, file_format: str):
-    if kind not in IMPORT_KINDS or file_format not in FORMATS:
+    if kind not in IMPORT_KINDS or file_format not in WRITERS:
         abort(404)
     language = request.args.get("headers", _language())
     language = language if language in ("en", "ja") else "en"
@@ -194,7 +190,7 @@ def template(kind: str, file_format: str):
 
 
 def _export(kind: str, query, file_format: str) -> Response:
-    if file_format not in FORMATS:
+    if file_format not in WRITERS:
         abort(404)
     content = export_bytes(kind, query, file_format, _language())
     return _download(content, export_filename(kind, file_format, date.today()), file_format)

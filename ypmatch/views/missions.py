@@ -44,7 +44,9 @@ from ypmatch.permissions import (
     visible_missions_condition,
 )
 from ypmatch.services.cities import active_cities
-from ypmatch.services.exports import mission_ics, shortlist_csv, shortlist_xlsx
+from ypmatch.services.exports.calendar import CALENDAR_MIMETYPE, mission_calendar
+from ypmatch.services.exports.missions import shortlist_sheets
+from ypmatch.services.exports.writers import WRITERS
 from ypmatch.services.matching import reason_label
 from ypmatch.services.missions import (
     MissionError,
@@ -395,32 +397,32 @@ def respond(mission_id: int):
     return redirect(url_for("missions.show", mission_id=mission.id))
 
 
-def _download(content: bytes | str, mimetype: str, filename: str) -> Response:
-    response = Response(content, mimetype=mimetype)
+def _download(content: bytes, content_type: str, filename: str) -> Response:
+    response = Response(content, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _shortlist_file(mission_id: int, file_format: str) -> Response:
+    mission = db.get_or_404(Mission, mission_id)
+    writer = WRITERS[file_format]
+    return _download(
+        writer.to_bytes(shortlist_sheets(mission, str(get_locale()))),
+        writer.mimetype,
+        writer.filename(f"mission-{mission.id}-shortlist"),
+    )
 
 
 @blueprint.get("/<int:mission_id>/shortlist.xlsx")
 @staff_required
 def export_xlsx(mission_id: int):
-    mission = db.get_or_404(Mission, mission_id)
-    return _download(
-        shortlist_xlsx(mission, str(get_locale())),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"mission-{mission.id}-shortlist.xlsx",
-    )
+    return _shortlist_file(mission_id, "xlsx")
 
 
 @blueprint.get("/<int:mission_id>/shortlist.csv")
 @staff_required
 def export_csv(mission_id: int):
-    mission = db.get_or_404(Mission, mission_id)
-    return _download(
-        shortlist_csv(mission, str(get_locale())),
-        "text/csv; charset=utf-8",
-        f"mission-{mission.id}-shortlist.csv",
-    )
+    return _shortlist_file(mission_id, "csv")
 
 
 @blueprint.get("/<int:mission_id>/print")
@@ -443,8 +445,8 @@ def calendar(mission_id: int):
     if mission.start_date is None:
         abort(404)
     return _download(
-        mission_ics(mission, request.host),
-        "text/calendar; charset=utf-8",
+        mission_calendar(mission, request.host),
+        CALENDAR_MIMETYPE,
         f"mission-{mission.id}.ics",
     )
 

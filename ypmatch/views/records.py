@@ -102,8 +102,9 @@ def archive_or_restore(record: Any, restore: bool, next_url: str):
     return redirect(next_url)
 
 
-def report_conflict(error: ConflictError, form) -> None:
-    """Tell the editor someone else saved first; their form now carries the new version."""
+def report_conflict(error: ConflictError, form) -> HistoryEntry | None:
+    """Tell the editor someone else saved first; their form now carries the new version.
+    Returns the other editor's change (None if the record has no history), to show it."""
     db.session.rollback()
     db.session.refresh(error.record)
     other = latest_change(error.record)

@@ -1,21 +1,14 @@
-"""Mission briefing files: the shortlist as XLSX and CSV, and the dates as iCalendar."""
-
-import csv
-import io
-import re
-from datetime import UTC, datetime, timedelta
+"""A mission's briefing tables: the shortlist, the needs it covers, and whom to contact."""
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from ypmatch import labels
 from ypmatch.extensions import db
-from ypmatch.models import Mission, MissionCompany, Role, User
+from ypmatch.models import Mission, Role, User
+from ypmatch.services.exports.writers import Sheet, fitted_widths
 from ypmatch.services.matching import reason_label
 from ypmatch.services.missions import active_participants
-from ypmatch.services.spreadsheet_cells import csv_cell, xlsx_cell
 
 
 def need_label(need, locale: str) -> str:
@@ -122,92 +115,14 @@ def contacts_table(mission: Mission, locale: str) -> tuple[list[str], list[list]
     return headers, rows
 
 
-def shortlist_xlsx(mission: Mission, locale: str) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheets = [
-        (_("Companies"), shortlist_table(mission, locale)),
-        (_("Coverage"), coverage_matrix(mission, locale)),
-        (_("Contacts"), contacts_table(mission, locale)),
-    ]
-    for title, (headers, rows) in sheets:
-        sheet = workbook.create_sheet(title=title[:31])
-        for index, header in enumerate(headers, start=1):
-            width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows] or [10])
-            sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, width + 2))
-        sheet.freeze_panes = "A2"
-        sheet.append([xlsx_cell(sheet, header, bold=True) for header in headers])
-        for row in rows:
-            sheet.append([xlsx_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def shortlist_csv(mission: Mission, locale: str) -> bytes:
-    headers, rows = shortlist_table(mission, locale)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([csv_cell(header) for header in headers])
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-    # UTF-8 with BOM so Excel opens the Japanese correctly.
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-# Every way text can break a line: a lone CR ends an iCalendar line as surely as CRLF.
-LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
-OTHER_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f]")
-
-
-def _ics_escape(text: str) -> str:
-    text = OTHER_CONTROLS.sub("", LINE_BREAKS.sub("\n", text))
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\n", "\\n")
-    )
-
-
-def mission_ics(mission: Mission, host: str) -> str:
-    if mission.start_date is None:
-        raise ValueError("the mission has no dates yet")
-    end = (mission.end_date or mission.start_date) + timedelta(days=1)  # DTEND is exclusive
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//ypmatch//Y-PORT missions//EN",
-        "CALSCALE:GREGORIAN",
-        "BEGIN:VEVENT",
-        f"UID:mission-{mission.id}@{host}",
-        f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{mission.start_date:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{end:%Y%m%d}",
-        f"SUMMARY:{_ics_escape(mission.title)}",
-        f"LOCATION:{_ics_escape(mission.city.name_en)}",
-        f"DESCRIPTION:{_ics_escape(mission.notes or '')}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
-
-
-def _fold(line: str) -> str:
-    """RFC 5545: lines longer than 75 octets continue on the next line after a space."""
-    encoded = line.encode("utf-8")
-    if len(encoded) <= 75:
-        return line
-    parts, current = [], b""
-    for char in line:
-        piece = char.encode("utf-8")
-        if len(current) + len(piece) > (75 if not parts else 74):
-            parts.append(current.decode("utf-8"))
-            current = b""
-        current += piece
-    parts.append(current.decode("utf-8"))
-    return "\r\n ".join(parts)
-
-
-def participant_for_company(mission: Mission, company_id: int) -> MissionCompany | None:
-    return next((p for p in mission.participants if p.company_id == company_id), None)
+def shortlist_sheets(mission: Mission, locale: str) -> list[Sheet]:
+    """The briefing workbook's sheets; the shortlist comes first, so a CSV holds it."""
+    sheets = []
+    for title, table in (
+        (_("Companies"), shortlist_table),
+        (_("Coverage"), coverage_matrix),
+        (_("Contacts"), contacts_table),
+    ):
+        headers, rows = table(mission, locale)
+        sheets.append(Sheet(title, headers, rows, fitted_widths(headers, rows)))
+    return sheets

@@ -1,42 +1,31 @@
-"""Lists and whole datasets as CSV (UTF-8 with BOM) and XLSX, in the importer's layout.
+"""Lists and whole datasets in the importer's layout.
 
 Companies and needs are written in exactly the columns and codes the importer reads
 (:mod:`ypmatch.services.imports.columns`), so an export imports back unchanged: codes
 rather than display labels, lists joined with "; " and sorted, external refs rather
 than database ids. Missions and outcomes are export only.
-
-Mission briefing files (the shortlist) are :mod:`ypmatch.services.exports`.
 """
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import BinaryIO
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import selectinload
 
-from ypmatch import labels
 from ypmatch.extensions import db
-from ypmatch.models import Company, Mission, Need, Outcome, PartnerCity, Sector, Technology
+from ypmatch.models import Company, Mission, Need, Outcome, Technology
+from ypmatch.services.exports.writers import Sheet, writer_for
 from ypmatch.services.imports.columns import LAYOUTS, Column
 from ypmatch.services.missions import active_participants
-from ypmatch.services.spreadsheet_cells import csv_cell, xlsx_cell
 
-FORMATS = ("csv", "xlsx")
 KINDS = tuple(LAYOUTS)
 BATCH = 500
 WIDE_COLUMNS = {
     "description_ja", "description_en", "technology_description_ja", "technology_description_en",
     "track_record", "notes", "reason", "companies",
 }  # fmt: skip
-MIME_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def joined(values: Iterable[str]) -> str:
@@ -190,65 +179,27 @@ def full_query(kind: str) -> sa.Select:
     raise ValueError(f"unknown export {kind!r}")
 
 
-# -- writers ------------------------------------------------------------------------------
+# -- sheets ------------------------------------------------------------------------------
 
 
-def write_csv(columns: tuple[Column, ...], rows: Iterable[list], language: str, out: BinaryIO):
-    """UTF-8 with a BOM, so Excel opens Japanese text correctly."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text)
-    writer.writerow([column.header(language) for column in columns])
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-    text.flush()
-    text.detach()
-
-
-def _data_sheet(workbook: Workbook, title: str, columns, language: str):
-    sheet = workbook.create_sheet(title=title[:31])
-    for index, column in enumerate(columns, start=1):
-        width = 50 if column.key in WIDE_COLUMNS else 18
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.append([xlsx_cell(sheet, column.header(language), bold=True) for column in columns])
-    return sheet
-
-
-def write_xlsx(
-    columns: tuple[Column, ...],
-    rows: Iterable[list],
-    language: str,
-    out: BinaryIO,
-    title: str,
-    instructions: list[list] | None = None,
-):
-    workbook = Workbook(write_only=True)
-    sheet = _data_sheet(workbook, title, columns, language)
-    for row in rows:
-        sheet.append([xlsx_cell(sheet, value) for value in row])
-    if instructions is not None:
-        notes = workbook.create_sheet(title="説明 Instructions")
-        notes.column_dimensions["A"].width = 28
-        notes.column_dimensions["B"].width = 28
-        notes.column_dimensions["C"].width = 60
-        notes.column_dimensions["D"].width = 60
-        for row in instructions:
-            notes.append([xlsx_cell(notes, value) for value in row])
-    workbook.save(out)
+def layout_sheet(
+    kind: str, columns: tuple[Column, ...], rows: Iterable[list], language: str
+) -> Sheet:
+    """``rows`` under the layout's headers in ``language`` ("ja" or "en")."""
+    return Sheet(
+        title=kind,
+        headers=[column.header(language) for column in columns],
+        rows=rows,
+        widths=[50 if column.key in WIDE_COLUMNS else 18 for column in columns],
+    )
 
 
 def export_dataset(
     kind: str, query: sa.Select, file_format: str, language: str, out: BinaryIO
 ) -> None:
     """Write the records ``query`` selects as ``kind`` in ``file_format`` to ``out``."""
-    columns = LAYOUTS[kind]
-    rows = ROWS[kind](query)
-    if file_format == "csv":
-        write_csv(columns, rows, language, out)
-    elif file_format == "xlsx":
-        write_xlsx(columns, rows, language, out, title=kind)
-    else:
-        raise ValueError(f"unknown format {file_format!r}")
+    sheet = layout_sheet(kind, LAYOUTS[kind], ROWS[kind](query), language)
+    writer_for(file_format).write([sheet], out)
 
 
 def export_bytes(kind: str, query: sa.Select, file_format: str, language: str) -> bytes:
@@ -258,71 +209,4 @@ def export_bytes(kind: str, query: sa.Select, file_format: str, language: str) -
 
 
 def export_filename(kind: str, file_format: str, today: date) -> str:
-    return f"ypmatch-{kind}-{today.isoformat()}.{file_format}"
-
-
-# -- templates ----------------------------------------------------------------------------
-
-
-def _value_lists(kind: str) -> list[list]:
-    """The codes a template's cells accept, with their names in both languages."""
-    from flask_babel import force_locale
-
-    def labelled(title: str, mapping: dict) -> list[list]:
-        with force_locale("en"):
-            english = {code: str(label) for code, label in mapping.items()}
-        with force_locale("ja"):
-            japanese = {code: str(label) for code, label in mapping.items()}
-        return [[title]] + [[code, english[code], japanese[code]] for code in mapping]
-
-    sectors = db.session.scalars(
-        sa.select(Sector).where(Sector.archived_at.is_(None)).order_by(Sector.id)
-    )
-    rows = [["sectors 分野"]] + [[s.slug, s.name_en, s.name_ja] for s in sectors]
-    if kind == "companies":
-        rows += labelled("ward 所在区", labels.WARD)
-        rows += labelled("size 企業規模", labels.COMPANY_SIZE)
-        rows += labelled("overseas_countries 海外実績（国）", labels.COUNTRIES)
-        rows += labelled("approval_status 審査状況", labels.APPROVAL)
-    else:
-        cities = db.session.scalars(
-            sa.select(PartnerCity).where(PartnerCity.archived_at.is_(None)).order_by(PartnerCity.id)
-        )
-        rows += [["city 都市"]] + [[c.slug, c.name_en, c.name_ja] for c in cities]
-        rows += labelled("status 状況", labels.NEED_STATUS)
-        rows += labelled("visibility 公開範囲", labels.VISIBILITY)
-        rows += labelled("funding 資金スキーム", labels.FUNDING)
-    return rows
-
-
-def template_instructions(kind: str) -> list[list]:
-    intro = (
-        "Fill in the first sheet from row 2; keep row 1 (the headers, Japanese or English). "
-        "Companies: one row per technology; repeat the company's columns on each of its rows."
-        if kind == "companies"
-        else "Fill in the first sheet from row 2, one need per row; keep row 1 (the headers)."
-    )
-    intro_ja = (
-        "1枚目のシートの2行目から入力してください（1行目の見出しは日本語・英語のどちらでも可）。"
-        "技術ごとに1行とし、同じ会社の行には会社の列を繰り返します。"
-        if kind == "companies"
-        else "1枚目のシートの2行目から、1行に1件のニーズを入力してください。"
-    )
-    rows = [[intro], [intro_ja], [], ["見出し", "column", "hint", "説明"]]
-    rows += [[c.header_ja, c.key, c.hint_en, c.hint_ja] for c in LAYOUTS[kind]]
-    rows += [[], ["Accepted values: the code, or the English or Japanese name. 使える値："]]
-    rows += _value_lists(kind)
-    return rows
-
-
-def template_file(kind: str, file_format: str, language: str) -> bytes:
-    """An empty import file with the headers in ``language`` ("ja" or "en")."""
-    columns = LAYOUTS[kind]
-    buffer = io.BytesIO()
-    if file_format == "csv":
-        write_csv(columns, [], language, buffer)
-    else:
-        write_xlsx(
-            columns, [], language, buffer, title=kind, instructions=template_instructions(kind)
-        )
-    return buffer.getvalue()
+    return writer_for(file_format).filename(f"ypmatch-{kind}-{today.isoformat()}")
