@@ -33,9 +33,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.shortlist_oracle import brute_force_shortlist  # noqa: E402
 from ypmatch.matching.shortlist import (  # noqa: E402
+    CuratorDecisions,
     PairScore,
-    brute_force_shortlist,
+    ShortlistSettings,
     build_shortlist,
 )
 
@@ -83,14 +85,15 @@ def quality_row(family: str, variant: str, size: tuple[int, int, int], instances
     for _ in range(instances):
         records = FAMILIES[family](rng, n_companies, n_needs)
         needs = [f"N-{j}" for j in range(n_needs)]
-        kwargs = dict(options)
-        if pins:
-            kwargs["pinned"] = [f"c{int(i):04d}" for i in rng.choice(n_companies, size=pins)]
+        settings = ShortlistSettings(slots, **options)
+        decisions = CuratorDecisions(
+            pinned=[f"c{int(i):04d}" for i in rng.choice(n_companies, size=pins)] if pins else ()
+        )
         start = time.perf_counter()
-        greedy = build_shortlist(records, needs, slots, **kwargs)
+        greedy = build_shortlist(records, needs, settings, decisions)
         greedy_seconds += time.perf_counter() - start
         start = time.perf_counter()
-        best = brute_force_shortlist(records, needs, slots, **kwargs)
+        best = brute_force_shortlist(records, needs, settings, decisions)
         brute_seconds += time.perf_counter() - start
         if best.objective <= 0:
             continue
@@ -120,7 +123,7 @@ def speed_row(n_companies: int, n_needs: int, slots: int, runs: int, seed: int):
         times = []
         for _ in range(runs):
             start = time.perf_counter()
-            result = build_shortlist(records, needs, slots, per_need_cap=cap)
+            result = build_shortlist(records, needs, ShortlistSettings(slots, per_need_cap=cap))
             times.append(time.perf_counter() - start)
         rows.append(
             {

@@ -12,16 +12,56 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.shortlist_oracle import brute_force_shortlist
 from ypmatch.matching.shortlist import (
-    DEFAULT_MIN_SCORE,
+    CuratorDecisions,
     PairScore,
     Shortlist,
-    brute_force_shortlist,
+    ShortlistSettings,
     build_shortlist,
     shortlist_objective,
 )
 
 pytestmark = pytest.mark.no_db
+
+MIN_SCORE = ShortlistSettings(slots=0).min_score
+SETTINGS = ("per_need_cap", "rank_decay", "min_score", "strong_threshold")
+DECISIONS = ("pinned", "excluded", "declined", "dismissed_pairs")
+
+
+def records_of(candidates):
+    """PairScore records from a list of them or ``{company: {need: score or PairScore}}``."""
+    if isinstance(candidates, dict):
+        return [
+            value if isinstance(value, PairScore) else PairScore(company, need, float(value))
+            for company, row in candidates.items()
+            for need, value in row.items()
+        ]
+    return list(candidates)
+
+
+def arguments(slots, kwargs):
+    settings = ShortlistSettings(slots, **{k: v for k, v in kwargs.items() if k in SETTINGS})
+    decisions = CuratorDecisions(**{k: v for k, v in kwargs.items() if k in DECISIONS})
+    return settings, decisions, kwargs.get("need_weights")
+
+
+def build(candidates, needs, slots, **kwargs):
+    return build_shortlist(records_of(candidates), needs, *arguments(slots, kwargs))
+
+
+def brute(candidates, needs, slots, max_subsets=2_000_000, **kwargs):
+    return brute_force_shortlist(
+        records_of(candidates), needs, *arguments(slots, kwargs), max_subsets=max_subsets
+    )
+
+
+def objective(selection, candidates, needs, **kwargs):
+    settings, decisions, weights = arguments(0, kwargs)
+    return shortlist_objective(
+        selection, records_of(candidates), needs, settings, decisions.dismissed_pairs, weights
+    )
+
 
 BOUND = 1 - 1 / math.e
 EPS = 1e-9
@@ -102,7 +142,7 @@ def check_shortlist(result: Shortlist, records, needs, slots, kwargs):
             assert company_id in ids
             assert (company_id, coverage.need_id) not in dismissed
             assert score == by_pair[(company_id, coverage.need_id)].score
-            assert score >= DEFAULT_MIN_SCORE and score > 0
+            assert score >= MIN_SCORE and score > 0
             covered.add((company_id, coverage.need_id))
         # every selected company left out of a need's counted list scores no more than the last
         if cap is not None and len(coverage.companies) == cap:
@@ -132,7 +172,7 @@ def check_shortlist(result: Shortlist, records, needs, slots, kwargs):
     assert listed == covered
 
     # the objective: as scored independently, as the sum of gains, below the certificate
-    expected = shortlist_objective(ids, records, needs, **objective_kwargs(kwargs))
+    expected = objective(ids, records, needs, **objective_kwargs(kwargs))
     assert result.objective == pytest.approx(expected, abs=EPS)
     gains = [e.marginal_gain for e in result.companies]
     assert all(g >= 0 for g in gains)
@@ -146,7 +186,7 @@ def check_shortlist(result: Shortlist, records, needs, slots, kwargs):
 @given(instances())
 def test_greedy_shortlist_respects_every_rule(instance):
     records, needs, slots, kwargs = instance
-    result = build_shortlist(records, needs, slots, **kwargs)
+    result = build(records, needs, slots, **kwargs)
     check_shortlist(result, records, needs, slots, kwargs)
     # greedy never adds a company that adds nothing
     pins = kept_pins(kwargs)
@@ -157,27 +197,27 @@ def test_greedy_shortlist_respects_every_rule(instance):
 @given(instances(max_companies=14, max_needs=6, max_slots=6), st.randoms(use_true_random=False))
 def test_same_input_same_output_whatever_the_order(instance, rnd):
     records, needs, slots, kwargs = instance
-    first = build_shortlist(records, needs, slots, **kwargs)
-    assert build_shortlist(records, needs, slots, **kwargs) == first
+    first = build(records, needs, slots, **kwargs)
+    assert build(records, needs, slots, **kwargs) == first
     shuffled = list(records)
     rnd.shuffle(shuffled)
     reordered = dict(kwargs)
     for key in ("pinned", "excluded", "declined", "dismissed_pairs"):
         reordered[key] = rnd.sample(list(kwargs[key]), len(kwargs[key]))
-    assert build_shortlist(shuffled, needs, slots, **reordered) == first
+    assert build(shuffled, needs, slots, **reordered) == first
     # the mapping form gives the same shortlist as the list of records
     mapping: dict = {}
     for r in shuffled:
         mapping.setdefault(r.company_id, {})[r.need_id] = r
-    assert build_shortlist(mapping, needs, slots, **kwargs) == first
+    assert build(mapping, needs, slots, **kwargs) == first
 
 
 @settings(max_examples=150, deadline=None)
 @given(instances())
 def test_greedy_within_the_proven_bound_of_brute_force(instance):
     records, needs, slots, kwargs = instance
-    greedy = build_shortlist(records, needs, slots, **kwargs)
-    best = brute_force_shortlist(records, needs, slots, **kwargs)
+    greedy = build(records, needs, slots, **kwargs)
+    best = brute(records, needs, slots, **kwargs)
     check_shortlist(best, records, needs, slots, kwargs)
     assert greedy.objective >= BOUND * best.objective - EPS
     assert greedy.objective <= best.objective + EPS
@@ -196,7 +236,7 @@ def test_objective_is_monotone_and_submodular(instance, data):
     kw = objective_kwargs(kwargs)
 
     def f(selection):
-        return shortlist_objective(selection, records, needs, **kw)
+        return objective(selection, records, needs, **kw)
 
     assert f([]) == 0.0
     assert f(small) <= f(big) + EPS
@@ -213,7 +253,7 @@ def test_a_need_with_one_great_company_gets_it():
         "fair-a": {"N-1": 0.2, "N-2": 0.3},
         "fair-b": {"N-1": 0.2, "N-2": 0.25},
     }
-    result = build_shortlist(candidates, ["N-1", "N-2"], 2)
+    result = build(candidates, ["N-1", "N-2"], 2)
     assert result.company_ids == ["great", "fair-a"]
     coverage = {c.need_id: c for c in result.needs}
     assert coverage["N-1"].companies[0] == ("great", 0.9)
@@ -222,16 +262,16 @@ def test_a_need_with_one_great_company_gets_it():
 
 def test_one_need_cannot_take_every_slot():
     candidates = {"a1": {"A": 0.9}, "a2": {"A": 0.85}, "a3": {"A": 0.8}, "b1": {"B": 0.5}}
-    result = build_shortlist(candidates, ["A", "B"], 2)
+    result = build(candidates, ["A", "B"], 2)
     assert result.company_ids == ["a1", "b1"]
     # with every rank counted in full (rank_decay=1) need A would take both slots
-    plain = build_shortlist(candidates, ["A", "B"], 2, rank_decay=1.0)
+    plain = build(candidates, ["A", "B"], 2, rank_decay=1.0)
     assert plain.company_ids == ["a1", "a2"]
 
 
 def test_per_need_cap_limits_companies_counted_for_a_need():
     candidates = {"a1": {"A": 0.9}, "a2": {"A": 0.85, "B": 0.1}, "b1": {"B": 0.2}}
-    result = build_shortlist(candidates, ["A", "B"], 3, per_need_cap=1, pinned=["a2"])
+    result = build(candidates, ["A", "B"], 3, per_need_cap=1, pinned=["a2"])
     # a1 adds 0.9 - 0.85 for A over the pin; b1 adds 0.2 - 0.1 for B: b1 comes first
     assert result.company_ids == ["a2", "b1", "a1"]
     coverage = {c.need_id: c.companies for c in result.needs}
@@ -241,7 +281,7 @@ def test_per_need_cap_limits_companies_counted_for_a_need():
 
 def test_weak_need_is_flagged_with_a_hint():
     candidates = {"a": {"A": 0.6, "B": 0.1}, "b": {"B": 0.12}, "c": {"C": 0.4}}
-    result = build_shortlist(candidates, ["A", "B", "C"], 1)
+    result = build(candidates, ["A", "B", "C"], 1)
     assert result.company_ids == ["a"]
     weak = {w.need_id: w for w in result.warnings if w.kind == "no_strong_candidate"}
     assert set(weak) == {"B", "C"}
@@ -253,14 +293,14 @@ def test_weak_need_is_flagged_with_a_hint():
 
 def test_pins_beyond_slots_are_all_kept():
     candidates = {"a": {"A": 0.5}, "b": {"A": 0.1}, "c": {"A": 0.9}}
-    result = build_shortlist(candidates, ["A"], 1, pinned=["b", "a"])
+    result = build(candidates, ["A"], 1, pinned=["b", "a"])
     assert result.company_ids == ["a", "b"]  # pins ordered by their gain, "c" not added
     assert [w.kind for w in result.warnings] == ["pins_exceed_slots"]
 
 
 def test_declined_beats_pinned_and_dismissal_is_per_need():
     candidates = {"a": {"A": 0.9, "B": 0.4}, "b": {"A": 0.5}, "c": {"B": 0.3}}
-    result = build_shortlist(
+    result = build(
         candidates, ["A", "B"], 2, pinned=["b"], declined=["b"], dismissed_pairs=[("a", "A")]
     )
     assert result.company_ids == ["a", "c"]
@@ -270,69 +310,56 @@ def test_declined_beats_pinned_and_dismissal_is_per_need():
 
 def test_scores_below_min_score_count_as_nothing():
     candidates = {"a": {"A": 0.04}, "b": {"A": 0.2}}
-    result = build_shortlist(candidates, ["A"], 2)
+    result = build(candidates, ["A"], 2)
     assert result.company_ids == ["b"]
     assert any(w.kind == "slots_unfilled" for w in result.warnings)
-    assert build_shortlist(candidates, ["A"], 2, min_score=0.0).company_ids == ["b", "a"]
+    assert build(candidates, ["A"], 2, min_score=0.0).company_ids == ["b", "a"]
 
 
 def test_ties_go_to_the_smallest_company_id_and_ids_may_mix_types():
     candidates = {"z": {"A": 0.5}, 10: {"A": 0.5}, 2: {"A": 0.5}, "b": {"A": 0.5}}
-    result = build_shortlist(candidates, ["A"], 3)
+    result = build(candidates, ["A"], 3)
     assert result.company_ids == [2, 10, "b"]
 
 
 def test_need_weights_steer_the_choice():
     candidates = {"a": {"A": 0.5}, "b": {"B": 0.4}}
-    assert build_shortlist(candidates, ["A", "B"], 1).company_ids == ["a"]
-    weighted = build_shortlist(candidates, ["A", "B"], 1, need_weights={"B": 2.0})
+    assert build(candidates, ["A", "B"], 1).company_ids == ["a"]
+    weighted = build(candidates, ["A", "B"], 1, need_weights={"B": 2.0})
     assert weighted.company_ids == ["b"]
     assert weighted.objective == pytest.approx(0.8)
 
 
 def test_empty_cases():
-    empty = build_shortlist({}, [], 3)
+    empty = build({}, [], 3)
     assert (empty.companies, empty.needs, empty.objective) == ([], [], 0.0)
     assert [w.kind for w in empty.warnings] == ["slots_unfilled"]
-    result = build_shortlist({"a": {"A": 0.9}}, ["A"], 0)
+    result = build({"a": {"A": 0.9}}, ["A"], 0)
     assert result.company_ids == [] and result.needs[0].weak
     assert result.upper_bound == 0.0
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("settings", "message"),
     [
-        ({"slots": -1}, "slots must be an integer >= 0"),
-        ({"slots": 2.5}, "slots must be an integer"),
-        ({"slots": True}, "slots must be an integer"),
-        ({"per_need_cap": 0}, "per_need_cap must be an integer >= 1"),
-        ({"rank_decay": 1.5}, "rank_decay must be between 0 and 1"),
-        ({"min_score": float("nan")}, "min_score must be >= 0"),
-        ({"strong_threshold": -0.1}, "strong_threshold must be >= 0"),
-        ({"need_ids": ["A", "A"]}, "need id 'A' appears twice"),
-        ({"need_ids": "A"}, "need_ids must be a sequence"),
-        ({"pinned": "a"}, "pinned must be a collection of company ids"),
-        ({"need_weights": {"Z": 1.0}}, "not in need_ids"),
-        ({"need_weights": {"A": -1}}, "need_weights['A'] must be >= 0"),
-        ({"dismissed_pairs": [("a",)]}, "expected (company_id, need_id)"),
-        ({"candidates": {"a": {"A": -0.1}}}, "must be finite and >= 0"),
-        ({"candidates": {"a": {"A": "high"}}}, "must be a number"),
-        ({"candidates": {"a": 0.5}}, "must map need ids"),
-        ({"candidates": {"a": {"A": PairScore("b", "A", 0.5)}}}, "holds a PairScore for"),
-        ({"candidates": [PairScore("a", "A", 0.1), PairScore("a", "A", 0.2)]}, "two scores"),
-        ({"candidates": [("a", "A", 0.1)]}, "must hold PairScore records"),
+        ({"slots": -1}, "slots == -1, must be >= 0"),
+        ({"slots": 2.5}, "slots must be an instance of int"),
+        ({"slots": True}, "slots must be a finite integral"),
+        ({"per_need_cap": 0}, "per_need_cap == 0, must be >= 1"),
+        ({"rank_decay": 1.5}, "rank_decay == 1.5, must be <= 1.0"),
+        ({"min_score": float("nan")}, "min_score must be a finite real"),
+        ({"strong_threshold": -0.1}, "strong_threshold == -0.1, must be >= 0.0"),
     ],
 )
-def test_bad_input_is_refused_clearly(kwargs, message):
-    args = {"candidates": {"a": {"A": 0.5}}, "need_ids": ["A"], "slots": 2} | kwargs
-    with pytest.raises(ValueError, match=re.escape(message)):
-        build_shortlist(**args)
+def test_settings_are_checked_once_when_made(settings, message):
+    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+        ShortlistSettings(**({"slots": 2} | settings))
 
 
 def test_brute_force_refuses_huge_instances():
     candidates = {f"c{i}": {"A": 0.5} for i in range(40)}
     with pytest.raises(ValueError, match="max_subsets"):
-        brute_force_shortlist(candidates, ["A"], 10)
+        brute(candidates, ["A"], 10)
 
 
 def test_two_hundred_companies_twenty_needs_ten_slots_fills_every_slot():
@@ -344,7 +371,7 @@ def test_two_hundred_companies_twenty_needs_ten_slots_fills_every_slot():
         for i in range(200)
         for n in needs
     ]
-    result = build_shortlist(records, needs, 10, per_need_cap=3)
+    result = build(records, needs, 10, per_need_cap=3)
     assert len(result.companies) == 10
     counted = {need.need_id: len(need.companies) for need in result.needs}
     assert max(counted.values()) <= 3
@@ -354,11 +381,11 @@ def test_sample_run_is_reproducible_across_random_seeds():
     # the same data built in different insertion orders (dict order, set order) gives one answer
     rng = random.Random(3)
     base = {f"c{i}": {f"N-{j}": round(rng.random(), 2) for j in range(5)} for i in range(30)}
-    expected = build_shortlist(base, [f"N-{j}" for j in range(5)], 4, pinned={"c7", "c3"})
+    expected = build(base, [f"N-{j}" for j in range(5)], 4, pinned={"c7", "c3"})
     for seed in range(5):
         keys = list(base)
         random.Random(seed).shuffle(keys)
-        again = build_shortlist(
+        again = build(
             {k: base[k] for k in keys}, [f"N-{j}" for j in range(5)], 4, pinned={"c3", "c7"}
         )
         assert again == expected

@@ -19,36 +19,29 @@ scores more than it.
 
 from __future__ import annotations
 
-import itertools
 import math
 import numbers
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
+from sklearn.utils import check_scalar
 
 __all__ = [
-    "DEFAULT_MIN_SCORE",
-    "DEFAULT_RANK_DECAY",
-    "DEFAULT_STRONG_THRESHOLD",
     "WARNING_KINDS",
     "CoveredNeed",
     "CoveringCompany",
+    "CuratorDecisions",
     "NeedCoverage",
     "PairScore",
     "Shortlist",
     "ShortlistEntry",
+    "ShortlistSettings",
     "ShortlistWarning",
-    "brute_force_shortlist",
     "build_shortlist",
     "shortlist_objective",
 ]
-
-DEFAULT_RANK_DECAY = 0.5
-DEFAULT_MIN_SCORE = 0.05
-DEFAULT_STRONG_THRESHOLD = 0.15
-DEFAULT_MAX_SUBSETS = 2_000_000
 
 # Gains this close to each other are ties (broken by company id); gains at or below this are 0.
 _TOL = 1e-12
@@ -66,6 +59,53 @@ WARNING_KINDS = (
 
 
 @dataclass(frozen=True, slots=True)
+class ShortlistSettings:
+    """How a shortlist is chosen, checked once when made (``ValueError``/``TypeError``).
+
+    ``slots``: companies to propose; ``per_need_cap``: at most this many count per need (None:
+    all); ``rank_decay``: weight of each further company on a need; ``min_score``: pair scores
+    below it count as 0; ``strong_threshold``: a need whose best shortlisted score is below it
+    is flagged ``weak``.
+    """
+
+    slots: int
+    per_need_cap: int | None = None
+    rank_decay: float = 0.5
+    min_score: float = 0.05
+    strong_threshold: float = 0.15
+
+    def __post_init__(self) -> None:
+        for name, kind, low, high in (
+            ("slots", numbers.Integral, 0, None),
+            ("per_need_cap", numbers.Integral, 1, None),
+            ("rank_decay", numbers.Real, 0.0, 1.0),
+            ("min_score", numbers.Real, 0.0, None),
+            ("strong_threshold", numbers.Real, 0.0, None),
+        ):
+            value = getattr(self, name)
+            if value is None and name == "per_need_cap":
+                continue
+            if isinstance(value, bool) or (kind is numbers.Real and not math.isfinite(value)):
+                raise ValueError(f"{name} must be a finite {kind.__name__.lower()}, got {value!r}")
+            check_scalar(value, name, kind, min_val=low, max_val=high)
+
+
+@dataclass(frozen=True, slots=True)
+class CuratorDecisions:
+    """What the bureau decided about companies: pinned ones are always in (even beyond the
+    slots, with a warning) unless excluded or declined, which always wins (with a warning); a
+    dismissed ``(company_id, need_id)`` pair scores 0 for that need only."""
+
+    pinned: Collection[Hashable] = ()
+    excluded: Collection[Hashable] = ()
+    declined: Collection[Hashable] = ()
+    dismissed_pairs: Collection[tuple[Hashable, Hashable]] = ()
+
+
+NO_DECISIONS = CuratorDecisions()
+
+
+@dataclass(frozen=True, slots=True)
 class PairScore:
     """One need↔company score from the matcher; ``technology_id`` and ``reasons`` pass through."""
 
@@ -74,22 +114,6 @@ class PairScore:
     score: float
     technology_id: Hashable | None = None
     reasons: tuple[Any, ...] = ()
-
-    def __post_init__(self) -> None:
-        score = self.score
-        if isinstance(score, bool) or not isinstance(score, numbers.Real):
-            raise ValueError(
-                f"score for company {self.company_id!r} and need {self.need_id!r} must be a "
-                f"number, got {score!r}"
-            )
-        score = float(score)
-        if not math.isfinite(score) or score < 0:
-            raise ValueError(
-                f"score for company {self.company_id!r} and need {self.need_id!r} must be finite "
-                f"and >= 0, got {score!r}"
-            )
-        object.__setattr__(self, "score", score)
-        object.__setattr__(self, "reasons", tuple(self.reasons))
 
 
 class CoveredNeed(NamedTuple):
@@ -166,10 +190,6 @@ class Shortlist:
         return [entry.company_id for entry in self.companies]
 
 
-# ---------------------------------------------------------------------------------------------
-# input checking
-
-
 def _id_key(value: Hashable) -> tuple:
     """Sort key for ids of any (mixed) type: numbers numerically, then strings, then the rest."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
@@ -177,134 +197,6 @@ def _id_key(value: Hashable) -> tuple:
     if isinstance(value, str):
         return (1, 0, value)
     return (2, 0, f"{type(value).__name__}:{value!r}")
-
-
-def _id_collection(name: str, values: Iterable[Hashable] | None) -> list[Hashable]:
-    """Distinct ids in first-seen order; refuses a bare string (a common slip for one id)."""
-    if values is None:
-        return []
-    if isinstance(values, str | bytes):
-        raise ValueError(f"{name} must be a collection of company ids, not a single string")
-    try:
-        items = list(values)
-    except TypeError:
-        raise ValueError(f"{name} must be a collection of company ids") from None
-    seen: dict[Hashable, None] = {}
-    for item in items:
-        try:
-            seen.setdefault(item, None)
-        except TypeError:
-            raise ValueError(f"{name}: company id {item!r} is not hashable") from None
-    return list(seen)
-
-
-def _check_number(name: str, value: Any, *, low: float, high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < low or (high is not None and value > high):
-        bounds = f"between {low:g} and {high:g}" if high is not None else f">= {low:g}"
-        raise ValueError(f"{name} must be {bounds}, got {value!r}")
-    return value
-
-
-def _check_int(name: str, value: Any, *, low: int, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    value = int(value)
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return value
-
-
-def _check_need_ids(need_ids: Sequence[Hashable]) -> list[Hashable]:
-    if isinstance(need_ids, str | bytes) or not isinstance(need_ids, Iterable):
-        raise ValueError("need_ids must be a sequence of need ids")
-    result = list(need_ids)
-    seen: set[Hashable] = set()
-    for need_id in result:
-        try:
-            duplicate = need_id in seen
-        except TypeError:
-            raise ValueError(f"need id {need_id!r} is not hashable") from None
-        if duplicate:
-            raise ValueError(f"need id {need_id!r} appears twice in need_ids")
-        seen.add(need_id)
-    return result
-
-
-def _collect_pairs(
-    candidates: Mapping[Hashable, Mapping[Hashable, PairScore | float]] | Iterable[PairScore],
-) -> tuple[set[Hashable], dict[tuple[Hashable, Hashable], PairScore]]:
-    """Company ids and ``(company_id, need_id) -> PairScore`` from either input form."""
-    companies: set[Hashable] = set()
-    pairs: dict[tuple[Hashable, Hashable], PairScore] = {}
-    if isinstance(candidates, Mapping):
-        for company_id, row in candidates.items():
-            companies.add(company_id)
-            if not isinstance(row, Mapping):
-                raise ValueError(
-                    f"candidates[{company_id!r}] must map need ids to PairScore or a score"
-                )
-            for need_id, value in row.items():
-                if isinstance(value, PairScore):
-                    if value.company_id != company_id or value.need_id != need_id:
-                        raise ValueError(
-                            f"candidates[{company_id!r}][{need_id!r}] holds a PairScore for "
-                            f"company {value.company_id!r} and need {value.need_id!r}"
-                        )
-                    pair = value
-                else:
-                    pair = PairScore(company_id, need_id, value)
-                pairs[(company_id, need_id)] = pair
-        return companies, pairs
-    if isinstance(candidates, str | bytes) or not isinstance(candidates, Iterable):
-        raise ValueError("candidates must be a mapping or an iterable of PairScore records")
-    for record in candidates:
-        if type(record) is not PairScore and not isinstance(record, PairScore):
-            raise ValueError(f"candidates must hold PairScore records, got {record!r}")
-        size = len(pairs)
-        pairs[(record.company_id, record.need_id)] = record
-        if len(pairs) == size:
-            raise ValueError(
-                f"two scores for company {record.company_id!r} and need {record.need_id!r}"
-            )
-    companies = {company_id for company_id, _need_id in pairs}
-    return companies, pairs
-
-
-def _collect_dismissed(dismissed_pairs: Iterable[tuple[Hashable, Hashable]] | None) -> set:
-    result: set[tuple[Hashable, Hashable]] = set()
-    if dismissed_pairs is None:
-        return result
-    if isinstance(dismissed_pairs, str | bytes):
-        raise ValueError("dismissed_pairs must be a collection of (company_id, need_id) pairs")
-    for item in dismissed_pairs:
-        if isinstance(item, str | bytes) or not isinstance(item, Iterable):
-            raise ValueError(f"dismissed_pairs: expected (company_id, need_id), got {item!r}")
-        pair = tuple(item)
-        if len(pair) != 2:
-            raise ValueError(f"dismissed_pairs: expected (company_id, need_id), got {item!r}")
-        result.add(pair)
-    return result
-
-
-def _need_weight_vector(
-    need_weights: Mapping[Hashable, float] | None, need_ids: list[Hashable]
-) -> np.ndarray:
-    weights = np.ones(len(need_ids))
-    if need_weights is None:
-        return weights
-    if not isinstance(need_weights, Mapping):
-        raise ValueError("need_weights must map need ids to weights")
-    position = {need_id: j for j, need_id in enumerate(need_ids)}
-    for need_id, weight in need_weights.items():
-        if need_id not in position:
-            raise ValueError(f"need_weights names need {need_id!r}, which is not in need_ids")
-        weights[position[need_id]] = _check_number(f"need_weights[{need_id!r}]", weight, low=0.0)
-    return weights
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,48 +212,28 @@ class _Problem:
     pairs: dict[tuple[Hashable, Hashable], PairScore]
     pins: list[int]  # rows of the (kept) pins
     free: list[int]  # rows that may be added: eligible, not pinned
-    slots: int
-    cap: int | None
+    settings: ShortlistSettings
     depth: int  # how many ranks per need can count: min(cap, most companies ever selected)
-    rank_decay: float
     rank_weights: np.ndarray  # rank_decay ** r, r < depth
-    strong_threshold: float
     warnings: list[ShortlistWarning]
 
 
 def _prepare(
-    candidates,
-    need_ids,
-    slots,
-    *,
-    per_need_cap,
-    pinned,
-    excluded,
-    declined,
-    dismissed_pairs,
-    need_weights,
-    rank_decay,
-    min_score,
-    strong_threshold,
+    candidates: Iterable[PairScore],
+    need_ids: Sequence[Hashable],
+    settings: ShortlistSettings,
+    decisions: CuratorDecisions,
+    need_weights: Mapping[Hashable, float] | None,
 ) -> _Problem:
-    slots = _check_int("slots", slots, low=0)
-    cap = _check_int("per_need_cap", per_need_cap, low=1, allow_none=True)
-    rank_decay = _check_number("rank_decay", rank_decay, low=0.0, high=1.0)
-    min_score = _check_number("min_score", min_score, low=0.0)
-    strong_threshold = _check_number("strong_threshold", strong_threshold, low=0.0)
-    need_list = _check_need_ids(need_ids)
-    pins = _id_collection("pinned", pinned)
-    excluded_ids = set(_id_collection("excluded", excluded))
-    declined_ids = set(_id_collection("declined", declined))
-    dismissed = _collect_dismissed(dismissed_pairs)
-    weights = _need_weight_vector(need_weights, need_list)
-    companies, pairs = _collect_pairs(candidates)
+    need_list = list(need_ids)
+    pairs = {(pair.company_id, pair.need_id): pair for pair in candidates}
+    companies = {company_id for company_id, _need_id in pairs}
+    pins = list(dict.fromkeys(decisions.pinned))
+    barred = set(decisions.excluded) | set(decisions.declined)
 
     warnings: list[ShortlistWarning] = []
-    barred = excluded_ids | declined_ids
-    overridden = [c for c in pins if c in barred]
+    overridden = sorted((c for c in pins if c in barred), key=_id_key)
     if overridden:
-        overridden.sort(key=_id_key)
         warnings.append(
             ShortlistWarning(
                 "pin_overridden",
@@ -371,11 +243,11 @@ def _prepare(
             )
         )
     pins = [c for c in pins if c not in barred]
-    if len(pins) > slots:
+    if len(pins) > settings.slots:
         warnings.append(
             ShortlistWarning(
                 "pins_exceed_slots",
-                f"{len(pins)} pinned companies for {slots} slots: all pins are kept, "
+                f"{len(pins)} pinned companies for {settings.slots} slots: all pins are kept, "
                 "no other company is added",
                 company_ids=tuple(sorted(pins, key=_id_key)),
             )
@@ -385,28 +257,22 @@ def _prepare(
     row_of = {company_id: i for i, company_id in enumerate(rows)}
     col_of = {need_id: j for j, need_id in enumerate(need_list)}
     scores = np.zeros((len(rows), len(need_list)))
-    at_rows, at_cols, values = [], [], []
     for (company_id, need_id), pair in pairs.items():
-        j = col_of.get(need_id)
-        i = row_of.get(company_id)
+        i, j = row_of.get(company_id), col_of.get(need_id)
         if i is not None and j is not None:
-            at_rows.append(i)
-            at_cols.append(j)
-            values.append(pair.score)
-    scores[at_rows, at_cols] = values
-    scores[scores < min_score] = 0.0
-    for company_id, need_id in dismissed:
-        i = row_of.get(company_id)
-        j = col_of.get(need_id)
+            scores[i, j] = pair.score
+    scores[scores < settings.min_score] = 0.0
+    for company_id, need_id in decisions.dismissed_pairs:
+        i, j = row_of.get(company_id), col_of.get(need_id)
         if i is not None and j is not None:
             scores[i, j] = 0.0
+    weights = np.array([(need_weights or {}).get(need_id, 1.0) for need_id in need_list])
 
     pin_rows = [row_of[c] for c in pins]
-    pin_set = set(pin_rows)
-    free = [i for i in range(len(rows)) if i not in pin_set]
-    most_selected = max(slots, len(pin_rows))
+    free = sorted(set(range(len(rows))) - set(pin_rows))
+    most_selected = max(settings.slots, len(pin_rows))
+    cap = settings.per_need_cap
     depth = most_selected if cap is None else min(cap, most_selected)
-    rank_weights = rank_decay ** np.arange(depth, dtype=float)
     return _Problem(
         company_ids=rows,
         need_ids=need_list,
@@ -415,12 +281,9 @@ def _prepare(
         pairs=pairs,
         pins=pin_rows,
         free=free,
-        slots=slots,
-        cap=cap,
+        settings=settings,
         depth=depth,
-        rank_decay=rank_decay,
-        rank_weights=rank_weights,
-        strong_threshold=strong_threshold,
+        rank_weights=settings.rank_decay ** np.arange(depth, dtype=float),
         warnings=warnings,
     )
 
@@ -513,8 +376,8 @@ def _counted(problem: _Problem, selection: Sequence[int]) -> list[list[tuple[int
             ((column[i], k, i) for k, i in enumerate(selection) if column[i] > 0),
             key=lambda t: (-t[0], t[1]),
         )
-        if problem.cap is not None:
-            ranked = ranked[: problem.cap]
+        if problem.settings.per_need_cap is not None:
+            ranked = ranked[: problem.settings.per_need_cap]
         result.append([(i, float(s)) for s, _k, i in ranked])
     return result
 
@@ -523,13 +386,17 @@ def _selection_value(problem: _Problem, selection: Sequence[int]) -> float:
     if not selection or not problem.need_ids:
         return 0.0
     block = -np.sort(-problem.scores[list(selection)], axis=0)  # selected × needs, descending
-    depth = len(selection) if problem.cap is None else min(problem.cap, len(selection))
+    depth = (
+        len(selection)
+        if problem.settings.per_need_cap is None
+        else min(problem.settings.per_need_cap, len(selection))
+    )
     decay_weights = _decay_weights(problem, depth)
     return float(problem.need_weights @ (decay_weights @ block[:depth]))
 
 
 def _decay_weights(problem: _Problem, depth: int) -> np.ndarray:
-    return problem.rank_decay ** np.arange(depth, dtype=float)
+    return problem.settings.rank_decay ** np.arange(depth, dtype=float)
 
 
 def _assemble(
@@ -551,10 +418,10 @@ def _assemble(
             covers[i].append((s, j, need_id))
         best = companies[0].score if companies else 0.0
         available = float(problem.scores[eligible_rows, j].max()) if eligible_rows else 0.0
-        weak = best < problem.strong_threshold
+        weak = best < problem.settings.strong_threshold
         need_rows.append(NeedCoverage(need_id, companies, best, weak, available))
         if weak:
-            if available >= problem.strong_threshold:
+            if available >= problem.settings.strong_threshold:
                 hint = (
                     f"a candidate scoring {available:.2f} was not selected — consider more slots "
                     "or pinning it"
@@ -565,16 +432,16 @@ def _assemble(
                 ShortlistWarning(
                     "no_strong_candidate",
                     f"no strong candidate for {need_id} (best shortlisted score {best:.2f}, "
-                    f"threshold {problem.strong_threshold:.2f}) — {hint}",
+                    f"threshold {problem.settings.strong_threshold:.2f}) — {hint}",
                     need_id=need_id,
                 )
             )
-    if len(order) < problem.slots:
+    if len(order) < problem.settings.slots:
         warnings.append(
             ShortlistWarning(
                 "slots_unfilled",
-                f"{len(order)} of {problem.slots} slots filled: no other eligible candidate adds "
-                "coverage of the needs in scope",
+                f"{len(order)} of {problem.settings.slots} slots filled: no other eligible "
+                "candidate adds coverage of the needs in scope",
             )
         )
     entries = []
@@ -595,45 +462,19 @@ def _assemble(
 
 
 def build_shortlist(
-    candidates: Mapping[Hashable, Mapping[Hashable, PairScore | float]] | Iterable[PairScore],
+    candidates: Iterable[PairScore],
     need_ids: Sequence[Hashable],
-    slots: int,
-    *,
-    per_need_cap: int | None = None,
-    pinned: Iterable[Hashable] = (),
-    excluded: Iterable[Hashable] = (),
-    declined: Iterable[Hashable] = (),
-    dismissed_pairs: Iterable[tuple[Hashable, Hashable]] = (),
+    settings: ShortlistSettings,
+    decisions: CuratorDecisions = NO_DECISIONS,
     need_weights: Mapping[Hashable, float] | None = None,
-    rank_decay: float = DEFAULT_RANK_DECAY,
-    min_score: float = DEFAULT_MIN_SCORE,
-    strong_threshold: float = DEFAULT_STRONG_THRESHOLD,
 ) -> Shortlist:
-    """Propose up to ``slots`` companies covering ``need_ids`` best (greedy, see module doc).
-
-    ``candidates`` is either ``{company_id: {need_id: PairScore or score}}`` or an iterable of
-    ``PairScore`` records (one per pair). Scores for needs outside ``need_ids`` are ignored.
-    Pinned companies are always in (even beyond ``slots``, with a warning) unless excluded or
-    declined, which always wins (with a warning). A dismissed ``(company_id, need_id)`` pair
-    scores 0 for that need only. Raises ``ValueError`` on malformed input.
-    """
-    problem = _prepare(
-        candidates,
-        need_ids,
-        slots,
-        per_need_cap=per_need_cap,
-        pinned=pinned,
-        excluded=excluded,
-        declined=declined,
-        dismissed_pairs=dismissed_pairs,
-        need_weights=need_weights,
-        rank_decay=rank_decay,
-        min_score=min_score,
-        strong_threshold=strong_threshold,
-    )
+    """Propose up to ``settings.slots`` companies covering ``need_ids`` best (greedy, see the
+    module text). ``candidates`` holds one ``PairScore`` per pair; scores for needs outside
+    ``need_ids`` are ignored; ``need_weights`` default to 1."""
+    problem = _prepare(candidates, need_ids, settings, decisions, need_weights)
     coverage = _Coverage(problem)
     pin_order, pin_gains = _greedy(coverage, problem.pins, len(problem.pins), stop_at_zero=False)
-    budget = max(problem.slots - len(problem.pins), 0)
+    budget = max(problem.settings.slots - len(problem.pins), 0)
     order, gains = _greedy(coverage, problem.free, budget, stop_at_zero=True)
     # Certificate: for any completion X of the pins with |X| <= budget, by submodularity
     # f(pins ∪ X) <= f(S) + Σ_{e ∈ X} gain(e | S) <= f(S) + the `budget` largest gains.
@@ -643,106 +484,16 @@ def build_shortlist(
     return _assemble(problem, pin_order + order, pin_gains + gains, upper_bound)
 
 
-def brute_force_shortlist(
-    candidates: Mapping[Hashable, Mapping[Hashable, PairScore | float]] | Iterable[PairScore],
-    need_ids: Sequence[Hashable],
-    slots: int,
-    *,
-    per_need_cap: int | None = None,
-    pinned: Iterable[Hashable] = (),
-    excluded: Iterable[Hashable] = (),
-    declined: Iterable[Hashable] = (),
-    dismissed_pairs: Iterable[tuple[Hashable, Hashable]] = (),
-    need_weights: Mapping[Hashable, float] | None = None,
-    rank_decay: float = DEFAULT_RANK_DECAY,
-    min_score: float = DEFAULT_MIN_SCORE,
-    strong_threshold: float = DEFAULT_STRONG_THRESHOLD,
-    max_subsets: int = DEFAULT_MAX_SUBSETS,
-) -> Shortlist:
-    """The exact optimum by trying every completion of the pins (for small instances: tests and
-    the bench). Same arguments and rules as ``build_shortlist``; among equally good sets the
-    smallest, then the first by company id, wins. The chosen companies are listed pins first,
-    then in greedy order among themselves (so ``marginal_gain`` reads as in ``build_shortlist``).
-    Raises ``ValueError`` when more than ``max_subsets`` sets would have to be tried.
-    """
-    max_subsets = _check_int("max_subsets", max_subsets, low=1)
-    problem = _prepare(
-        candidates,
-        need_ids,
-        slots,
-        per_need_cap=per_need_cap,
-        pinned=pinned,
-        excluded=excluded,
-        declined=declined,
-        dismissed_pairs=dismissed_pairs,
-        need_weights=need_weights,
-        rank_decay=rank_decay,
-        min_score=min_score,
-        strong_threshold=strong_threshold,
-    )
-    budget = min(max(problem.slots - len(problem.pins), 0), len(problem.free))
-    total = sum(math.comb(len(problem.free), k) for k in range(budget + 1))
-    if total > max_subsets:
-        raise ValueError(
-            f"brute force would try {total} sets (more than max_subsets={max_subsets}); "
-            "use build_shortlist"
-        )
-    free = np.array(problem.free, dtype=int)
-    pins = np.array(problem.pins, dtype=int)
-    n_needs = len(problem.need_ids)
-    best_value = _selection_value(problem, problem.pins)
-    best_set: tuple[int, ...] = ()
-    for size in range(1, budget + 1):
-        combos = np.array(list(itertools.combinations(range(len(free)), size)), dtype=int)
-        chosen = free[combos]  # sets × size
-        rows = np.concatenate([np.broadcast_to(pins, (len(chosen), len(pins))), chosen], axis=1)
-        block = problem.scores[rows]  # sets × members × needs
-        block = -np.sort(-block, axis=1)
-        members = rows.shape[1]
-        depth = members if problem.cap is None else min(problem.cap, members)
-        weights = _decay_weights(problem, depth)
-        values = (
-            np.einsum("r,srn->sn", weights, block[:, :depth, :]) @ problem.need_weights
-            if n_needs
-            else np.zeros(len(chosen))
-        )
-        top = float(values.max())
-        if top > best_value + _TOL * max(1.0, abs(best_value)):
-            pick = int(np.flatnonzero(values >= top - _TOL * max(1.0, abs(top)))[0])
-            best_value = top
-            best_set = tuple(int(i) for i in chosen[pick])
-    coverage = _Coverage(problem)
-    pin_order, pin_gains = _greedy(coverage, problem.pins, len(problem.pins), stop_at_zero=False)
-    order, gains = _greedy(coverage, best_set, len(best_set), stop_at_zero=False)
-    return _assemble(problem, pin_order + order, pin_gains + gains, None)
-
-
 def shortlist_objective(
     selection: Iterable[Hashable],
-    candidates: Mapping[Hashable, Mapping[Hashable, PairScore | float]] | Iterable[PairScore],
+    candidates: Iterable[PairScore],
     need_ids: Sequence[Hashable],
-    *,
-    per_need_cap: int | None = None,
-    dismissed_pairs: Iterable[tuple[Hashable, Hashable]] = (),
+    settings: ShortlistSettings,
+    dismissed_pairs: Collection[tuple[Hashable, Hashable]] = (),
     need_weights: Mapping[Hashable, float] | None = None,
-    rank_decay: float = DEFAULT_RANK_DECAY,
-    min_score: float = DEFAULT_MIN_SCORE,
 ) -> float:
     """The objective of any set of companies (ids without scores add nothing; repeats count
     once). Exclusions, declines and slots do not enter: this scores a given set."""
-    chosen = _id_collection("selection", selection)
-    problem = _prepare(
-        candidates,
-        need_ids,
-        len(chosen),
-        per_need_cap=per_need_cap,
-        pinned=chosen,
-        excluded=(),
-        declined=(),
-        dismissed_pairs=dismissed_pairs,
-        need_weights=need_weights,
-        rank_decay=rank_decay,
-        min_score=min_score,
-        strong_threshold=0.0,
-    )
+    decisions = CuratorDecisions(pinned=list(selection), dismissed_pairs=dismissed_pairs)
+    problem = _prepare(candidates, need_ids, settings, decisions, need_weights)
     return _selection_value(problem, problem.pins)

@@ -7,7 +7,13 @@ import sqlalchemy as sa
 
 from ypmatch import clock
 from ypmatch.extensions import db
-from ypmatch.matching.shortlist import PairScore, Shortlist, build_shortlist
+from ypmatch.matching.shortlist import (
+    CuratorDecisions,
+    PairScore,
+    Shortlist,
+    ShortlistSettings,
+    build_shortlist,
+)
 from ypmatch.models import (
     ApprovalStatus,
     Company,
@@ -142,14 +148,43 @@ def compute_shortlist(mission: Mission, slots: int | None = None) -> Shortlist:
         pairs.extend(_by_hand_pairs(mission, missing))
     return build_shortlist(
         pairs,
-        need_ids=[str(need.id) for need in mission.needs],
-        slots=mission.slots if slots is None else slots,
-        per_need_cap=mission.per_need_cap,
-        pinned=sorted(pinned),
-        excluded=sorted(excluded),
-        declined=sorted(declined),
-        dismissed_pairs=sorted(dismissed_pairs(mission)),
+        [str(need.id) for need in mission.needs],
+        shortlist_settings(mission, slots),
+        CuratorDecisions(
+            pinned=sorted(pinned),
+            excluded=excluded,
+            declined=declined,
+            dismissed_pairs=dismissed_pairs(mission),
+        ),
     )
+
+
+def shortlist_settings(mission: Mission, slots: int | None = None) -> ShortlistSettings:
+    return ShortlistSettings(
+        slots=mission.slots if slots is None else slots, per_need_cap=mission.per_need_cap
+    )
+
+
+def coverage_by_need(mission: Mission, participants: list[MissionCompany]) -> list[dict]:
+    """Per need of the mission: the participants covering it (best first, from the last
+    shortlist run) and whether none of them is a strong candidate."""
+    strong = shortlist_settings(mission).strong_threshold
+    rows = []
+    for need in mission.needs:
+        covering = sorted(
+            (
+                (p, c["score"])
+                for p in participants
+                for c in p.coverage or []
+                if c["need_id"] == need.id
+            ),
+            key=lambda item: -item[1],
+        )
+        best = covering[0][1] if covering else 0.0
+        # Before the first shortlist run nothing covers any need yet: no false alarm.
+        weak = mission.shortlisted_at is not None and best < strong
+        rows.append({"need": need, "companies": covering, "weak": weak})
+    return rows
 
 
 @dataclass

@@ -53,6 +53,7 @@ from ypmatch.services.missions import (
     active_participants,
     add_company_by_hand,
     answer_by,
+    coverage_by_need,
     create_mission,
     generate_shortlist,
     hand_candidates,
@@ -77,8 +78,6 @@ from ypmatch.views.records import (
 )
 
 blueprint = Blueprint("missions", __name__, url_prefix="/missions")
-# A strong candidate scores at least this much for a need; below it the need is flagged.
-STRONG_SCORE = 0.15
 
 
 def missions_list_query() -> sa.Select:
@@ -196,25 +195,6 @@ def edit(mission_id: int):
     ), status
 
 
-def _need_coverage(mission: Mission, participants: list[MissionCompany]) -> list[dict]:
-    rows = []
-    for need in mission.needs:
-        covering = sorted(
-            (
-                (p, c["score"])
-                for p in participants
-                for c in p.coverage or []
-                if c["need_id"] == need.id
-            ),
-            key=lambda item: -item[1],
-        )
-        best = covering[0][1] if covering else 0.0
-        # Before the first shortlist run nothing covers any need yet: no false alarm.
-        weak = mission.shortlisted_at is not None and best < STRONG_SCORE
-        rows.append({"need": need, "companies": covering, "weak": weak})
-    return rows
-
-
 @blueprint.get("/<int:mission_id>")
 @login_required
 def show(mission_id: int):
@@ -227,7 +207,7 @@ def show(mission_id: int):
         context = {
             "participants": participants,
             "excluded": [p for p in mission.participants if p.excluded],
-            "coverage": _need_coverage(mission, participants),
+            "coverage": coverage_by_need(mission, participants),
             "interests": interests_for_mission(mission),
             "add_form": AddCompanyForm(),
             "add_query": add_query,
@@ -434,7 +414,7 @@ def print_view(mission_id: int):
         "missions/print.html",
         mission=mission,
         participants=participants,
-        coverage=_need_coverage(mission, participants),
+        coverage=coverage_by_need(mission, participants),
     )
 
 
