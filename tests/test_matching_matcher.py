@@ -250,6 +250,10 @@ def test_refit_reuses_analysis_and_gives_the_same_scores(matcher):
     before = matcher.rank_companies_for_need("N-nrw")
     after = fresh.rank_companies_for_need("N-nrw")
     assert [m.company_id for m in before] == [m.company_id for m in after]
+    # A new matcher (as a worker builds beside the one serving) shares that cache too.
+    successor = BilingualMatcher(glossary=GLOSSARY, max_df=1.0, analyzer=analyzer)
+    successor.fit(NEEDS, edited, COMPANIES)
+    assert successor.analyzer_ is analyzer and analyzer.cache_misses == misses + 1
 
 
 def test_glossary_off_loses_cross_language_matches():

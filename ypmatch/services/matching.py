@@ -271,18 +271,17 @@ def build_index(version: int, previous: BilingualMatcher | None = None) -> Match
             signals, pending = "lexical", True
         else:
             encoder.encode(missing)  # an edit: its text and sentences, a few at most
-    # No forked analysis workers inside a web process; the index is small enough anyway.
+    # A fresh matcher (requests may still be reading the old one), sharing the old one's
+    # analysis cache so that only new or edited texts are analysed again. No forked analysis
+    # workers inside a web process.
     matcher = BilingualMatcher(
         glossary=glossary,
         signals=signals,
         encoder=encoder,
         analysis_store=DatabaseAnalyses(),
+        analyzer=previous.analyzer_ if previous is not None else None,
         n_jobs=1,
     )
-    if previous is not None:
-        # A fresh matcher (requests may still be reading the old one), sharing the old
-        # one's analysis cache so that only new or edited texts are analysed again.
-        matcher.analyzer_ = previous.analyzer_
     matcher.fit(needs, technologies, companies)
     return MatchingIndex(
         version, matcher, glossary, semantic_pending=pending, company_finder=company_finder()
