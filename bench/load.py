@@ -211,7 +211,7 @@ def prepare_database(url: str, instance: Path, n_companies: int, users: int) -> 
     from ypmatch.extensions import db
     from ypmatch.models import Company, Need, Role, Technology
     from ypmatch.services.accounts import create_user
-    from ypmatch.services.embeddings import rebuild
+    from ypmatch.services.matching_stores import rebuild
     from ypmatch.services.records import mark_matcher_inputs_changed
 
     started = time.perf_counter()

@@ -6,7 +6,7 @@ without the web stack.
 
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from ypmatch.config import PROJECT_ROOT
 
 
 def create_app(config: dict | None = None):
@@ -29,6 +29,7 @@ def create_app(config: dict | None = None):
         app.config.from_mapping(config)
 
     from ypmatch.app_setup import (
+        connect_event_receivers,
         register_blueprints,
         register_cli,
         register_error_handlers,
@@ -47,6 +48,7 @@ def create_app(config: dict | None = None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     register_extensions(app)
+    connect_event_receivers()
     register_blueprints(app)
     register_error_handlers(app)
     register_request_guards(app)

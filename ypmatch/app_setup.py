@@ -13,8 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from ypmatch import PROJECT_ROOT
-from ypmatch.config import JSON_SERIALIZER
+from ypmatch.config import JSON_SERIALIZER, PROJECT_ROOT
 from ypmatch.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -72,6 +71,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user_from_session)
+
+
+def connect_event_receivers() -> None:
+    """Import the modules that react to domain events (:mod:`ypmatch.events`): their
+    receivers connect when they load."""
+    from ypmatch.services import alerts  # noqa: F401  (need_published → alerts)
 
 
 def register_blueprints(app: Flask) -> None:

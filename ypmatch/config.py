@@ -7,6 +7,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+# The checkout: templates/, static/, migrations/ and instance/ live beside the package.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 ENV_PREFIX = "YPMATCH_"
 
 # JSON columns keep Japanese as written (not as \uXXXX escapes), so searching them finds it.

@@ -1,19 +1,7 @@
-"""The ``ypmatch`` command line: a Flask CLI group, so ``flask --app ypmatch`` works too."""
+"""The app's commands (``ypmatch …``, see :mod:`ypmatch.__main__`; ``flask --app ypmatch``
+works too)."""
 
 from flask import Flask
-from flask.cli import FlaskGroup
-
-
-def _create_app():
-    from ypmatch import create_app
-
-    return create_app()
-
-
-main = FlaskGroup(
-    create_app=_create_app,
-    help="ypmatch: Y-PORT business matching (cities, needs, companies, matching).",
-)
 
 
 def register_commands(app: Flask) -> None:

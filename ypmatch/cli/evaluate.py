@@ -94,11 +94,12 @@ def eval_command(
 
 
 def _concepts_from_database() -> list[dict]:
-    # Imported here so that evaluating with the shipped glossary never touches Flask.
-    from ypmatch import create_app
+    # Only here is the app loaded: evaluating with the shipped glossary never touches Flask.
+    from flask.cli import ScriptInfo
+
     from ypmatch.services.glossary import load_glossary_from_database
 
-    app = create_app()
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     with app.app_context():
         return load_glossary_from_database()
 

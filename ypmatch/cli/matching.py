@@ -22,7 +22,7 @@ def rebuild_command(prune: bool):
     Run it after upgrading the encoder (or a large import) while the app keeps serving:
     the app matches on words until the embeddings are there, then picks them up.
     """
-    from ypmatch.services.embeddings import rebuild
+    from ypmatch.services.matching_stores import rebuild
 
     bar = None
 

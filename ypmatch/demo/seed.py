@@ -22,8 +22,8 @@ from ypmatch.models.base import utcnow
 from ypmatch.services.accounts import create_user
 from ypmatch.services.cities import create_city, create_sector
 from ypmatch.services.companies import create_company, create_technology
-from ypmatch.services.embeddings import rebuild
 from ypmatch.services.glossary import import_shipped_glossary
+from ypmatch.services.matching_stores import rebuild
 from ypmatch.services.needs import create_need
 
 DEMO_EMAIL_DOMAIN = "demo.ypmatch.example"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, url_for
 
+from ypmatch.events import need_published
 from ypmatch.extensions import db
 from ypmatch.models import (
     AlertFrequency,
@@ -108,6 +109,11 @@ def alerts_for_published_need(
                 "match",
             )
     return created
+
+
+@need_published.connect
+def _alert_fitting_companies(need: Need, now: datetime, company_ids: set[int] | None) -> None:
+    alerts_for_published_need(need, now, company_ids)
 
 
 def preview_alert(need: Need, candidate: NotificationCandidate, locale: str) -> tuple[str, str]:

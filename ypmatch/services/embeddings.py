@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 
 import numpy as np
 import sqlalchemy as sa
@@ -21,13 +21,11 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ypmatch.extensions import db
-from ypmatch.matching.analysis import Analyzer
 from ypmatch.matching.semantic import (
     CachedEncoder,
     Encoder,
     Usem3Encoder,
     content_hash,
-    texts_to_keep,
 )
 from ypmatch.models import TextAnalysis, TextEmbedding
 
@@ -174,44 +172,3 @@ def missing_texts(texts: Iterable[str], encoder: CachedEncoder) -> list[str]:
     keys = {content_hash(text): text for text in texts}
     store.load(list(keys))
     return [text for key, text in keys.items() if key not in store]
-
-
-def rebuild(progress: Callable[[int, int], None] | None = None, prune: bool = False) -> dict:
-    """Encode and analyse every current need and technology text the stores lack;
-    optionally drop rows of other encoder and analyser versions. Returns counts for the
-    caller to report."""
-    from ypmatch.services.glossary import current_glossary
-    from ypmatch.services.matching import matcher_documents
-
-    encoder = app_encoder()
-    needs, technologies, _companies = matcher_documents()
-    texts = [text for doc in [*needs, *technologies] for text in texts_to_keep(doc)]
-    missing = missing_texts(texts, encoder)
-    encoder.encode(missing, progress=progress)
-    encoder.store.flush()  # what a busy database kept queued
-    analyzer = Analyzer(current_glossary(), store=DatabaseAnalyses())
-    fields = [text for doc in [*needs, *technologies] for text in (doc.title, doc.description)]
-    analyzer.load_stored(fields)
-    misses_before = analyzer.cache_misses
-    analyzer.prepare(fields)  # forked workers for a large corpus
-    for text in fields:
-        if text:
-            analyzer.analyse_cached(text)
-    analysed = analyzer.cache_misses - misses_before
-    analyzer.save_new()
-    pruned = 0
-    if prune:
-        for model, column, current in (
-            (TextEmbedding, TextEmbedding.encoder_version, encoder.version),
-            (TextAnalysis, TextAnalysis.analyser_version, analyzer.version),
-        ):
-            result = db.session.execute(sa.delete(model).where(column != current))
-            pruned += result.rowcount or 0
-        db.session.commit()
-    return {
-        "encoder": encoder.version,
-        "texts": len(set(texts)),
-        "encoded": len(missing),
-        "analysed": analysed,
-        "pruned": pruned,
-    }

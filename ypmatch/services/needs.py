@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ypmatch import clock
+from ypmatch.events import need_published
 from ypmatch.extensions import db
 from ypmatch.models import (
     Need,
@@ -179,7 +180,4 @@ def _after_status_change(
         return
     if source == "seed" or (source == "web" and company_ids is None):
         return
-    # Imported here: the alerts module builds on this one.
-    from ypmatch.services.alerts import alerts_for_published_need
-
-    alerts_for_published_need(need, clock.now(), company_ids)
+    need_published.send(need, now=clock.now(), company_ids=company_ids)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ypmatch import clock, labels
+from ypmatch.events import need_published
 from ypmatch.extensions import db
 from ypmatch.models import Need, NeedStatus, PartnerCity, Sector, need_sectors_table
 from ypmatch.services.imports.columns import NEED_COLUMNS
@@ -266,12 +267,9 @@ class NeedImporter(Importer):
         super().finish()
         if not (self.writing and self.alert_companies and self.published):
             return
-        # Imported here: alerts build on the matcher, which imports need not load.
-        from ypmatch.services.alerts import alerts_for_published_need
-
         now = clock.now()
         for need_id in self.published:
             need = db.session.get(Need, need_id)
             if need is not None:
-                alerts_for_published_need(need, now)
+                need_published.send(need, now=now, company_ids=None)
         self.release()
