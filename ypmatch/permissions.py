@@ -63,14 +63,14 @@ def visible_needs_condition(user: User | None) -> sa.ColumnElement[bool]:
     """The needs a user may see, as a WHERE clause."""
     if _is_staff(user):
         return sa.true()
-    listed = Need.status.in_(LISTED_NEED_STATUSES) & Need.archived_at.is_(None)
+    listed = Need.status.in_(LISTED_NEED_STATUSES) & Need.is_current
     visibilities = [Visibility.PUBLIC]
     is_city = bool(user and user.is_authenticated and user.role == Role.CITY)
     if is_city or _approved_member(user):
         visibilities.append(Visibility.COMPANIES)
     condition = listed & Need.visibility.in_(visibilities)
     if user and user.is_authenticated and user.role == Role.CITY and user.city_id:
-        condition = condition | ((Need.city_id == user.city_id) & Need.archived_at.is_(None))
+        condition = condition | ((Need.city_id == user.city_id) & Need.is_current)
     return condition
 
 
@@ -165,7 +165,7 @@ def _invitations_of(company_id: int) -> sa.Select:
     return sa.select(MissionCompany.mission_id).where(
         MissionCompany.company_id == company_id,
         MissionCompany.state != ParticipantState.PROPOSED,
-        MissionCompany.archived_at.is_(None),
+        MissionCompany.is_current,
     )
 
 

@@ -22,7 +22,7 @@ def missions_group() -> None:
 
 def _find_city(name: str) -> PartnerCity:
     lowered = name.strip().lower()
-    for city in db.session.scalars(sa.select(PartnerCity).where(PartnerCity.archived_at.is_(None))):
+    for city in db.session.scalars(sa.select(PartnerCity).where(PartnerCity.is_current)):
         if lowered in (city.name_en.lower(), city.name_ja.lower(), city.slug):
             return city
     raise click.ClickException(f"There is no partner city called {name!r}.")
@@ -47,7 +47,7 @@ def create_command(
                 sa.select(Need)
                 .where(
                     Need.city_id == city.id,
-                    Need.archived_at.is_(None),
+                    Need.is_current,
                     Need.status == NeedStatus.PUBLISHED,
                 )
                 .order_by(Need.id)

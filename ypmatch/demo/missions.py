@@ -36,7 +36,7 @@ def _published_needs(city: PartnerCity) -> list[Need]:
             .where(
                 Need.city_id == city.id,
                 Need.status == NeedStatus.PUBLISHED,
-                Need.archived_at.is_(None),
+                Need.is_current,
             )
             .order_by(Need.id)
         )

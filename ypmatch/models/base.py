@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
@@ -31,15 +32,30 @@ class TimestampMixin:
     )
 
 
-class CuratedRecordMixin(TimestampMixin):
-    """A record that is versioned (optimistic locking) and archived instead of deleted."""
+class ArchivableMixin:
+    """``archived_at`` set instead of deleting; ``is_current`` names "not archived" once."""
 
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
     archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @hybrid_property
+    def is_current(self) -> bool:
+        """Not archived; on the class, an SQL condition (``.where(Need.is_current)``)."""
+        return self.archived_at is None
+
+    @is_current.inplace.expression
+    @classmethod
+    def _is_current_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.archived_at.is_(None)
+
+
+class CuratedRecordMixin(ArchivableMixin, TimestampMixin):
+    """A record that is versioned (optimistic locking) and archived instead of deleted."""
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:

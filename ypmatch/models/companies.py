@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ypmatch.extensions import db
@@ -72,6 +73,16 @@ class Company(CuratedRecordMixin, db.Model):
     @property
     def is_approved(self) -> bool:
         return self.approval_status == ApprovalStatus.APPROVED
+
+    @hybrid_property
+    def is_listed(self) -> bool:
+        """Approved and not archived: seen by everyone, proposed by the matcher."""
+        return self.approval_status == ApprovalStatus.APPROVED and self.archived_at is None
+
+    @is_listed.inplace.expression
+    @classmethod
+    def _is_listed_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.approval_status == ApprovalStatus.APPROVED, cls.archived_at.is_(None))
 
     @property
     def active_technologies(self) -> list["Technology"]:

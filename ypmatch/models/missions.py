@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ypmatch.extensions import db
-from ypmatch.models.base import CuratedRecordMixin, TimestampMixin
+from ypmatch.models.base import ArchivableMixin, CuratedRecordMixin, TimestampMixin
 from ypmatch.models.cities import PartnerCity
 from ypmatch.models.companies import Company
 from ypmatch.models.needs import Need
@@ -96,7 +96,7 @@ class MissionCompany(CuratedRecordMixin, db.Model):
     company: Mapped[Company] = relationship()
 
 
-class CompanyInterest(TimestampMixin, db.Model):
+class CompanyInterest(ArchivableMixin, TimestampMixin, db.Model):
     """A company raised its hand for a published need or a planned mission."""
 
     __tablename__ = "company_interests"
@@ -126,7 +126,6 @@ class CompanyInterest(TimestampMixin, db.Model):
     mission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("missions.id"), index=True)
     note: Mapped[str] = mapped_column(sa.Text, default="")
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     company: Mapped[Company] = relationship()
     need: Mapped[Need | None] = relationship()

@@ -18,7 +18,6 @@ from ypmatch.events import need_published
 from ypmatch.extensions import db
 from ypmatch.models import (
     AlertFrequency,
-    ApprovalStatus,
     Company,
     Need,
     NeedStatus,
@@ -37,6 +36,8 @@ from ypmatch.services.matching import matching_index, reason_label
 from ypmatch.services.needs import NeedFilters, needs_query
 from ypmatch.services.notifications import recipient_locale, render_email, send_to_user
 from ypmatch.services.records import create_record, update_record
+from ypmatch.services.search import text_condition
+from ypmatch.services.text_finder import TECHNOLOGY_TEXT_COLUMNS
 
 DIGEST_INTERVALS = {
     AlertFrequency.IMMEDIATELY: timedelta(days=1),  # the first at once, then at most daily
@@ -148,7 +149,7 @@ def notified_companies(need: Need) -> list[tuple[Company, bool]]:
             sa.select(Outcome.company_id).where(
                 Outcome.need_id == need.id,
                 Outcome.kind == OutcomeKind.INFORMATION_PROVIDED,
-                Outcome.archived_at.is_(None),
+                Outcome.is_current,
             )
         )
     )
@@ -286,7 +287,7 @@ def count_information_provided(company: Company, need: Need, actor: User, now: d
             Outcome.company_id == company.id,
             Outcome.need_id == need.id,
             Outcome.kind == OutcomeKind.INFORMATION_PROVIDED,
-            Outcome.archived_at.is_(None),
+            Outcome.is_current,
         )
     )
     if exists is not None:
@@ -354,21 +355,14 @@ def _new_technologies(search: SavedSearch, since: datetime) -> list[Technology]:
         sa.select(Technology)
         .join(Company)
         .where(
-            Technology.archived_at.is_(None),
+            Technology.is_current,
             Technology.created_at > since,
-            Company.approval_status == ApprovalStatus.APPROVED,
+            Company.is_listed,
         )
     )
     if search.text:
-        pattern = f"%{search.text}%"
-        query = query.where(
-            sa.or_(
-                Technology.title_ja.ilike(pattern),
-                Technology.title_en.ilike(pattern),
-                Technology.description_ja.ilike(pattern),
-                Technology.description_en.ilike(pattern),
-            )
-        )
+        # Saved searches read like the search they were saved from: wildcards are literal.
+        query = query.where(text_condition(TECHNOLOGY_TEXT_COLUMNS, search.text))
     if search.sector_id:
         query = query.where(Technology.sectors.any(id=search.sector_id))
     return list(db.session.scalars(query.order_by(Technology.id)))
@@ -387,7 +381,7 @@ def remind_stale_profiles(now: datetime) -> int:
     reminders = 0
     companies = db.session.scalars(
         sa.select(Company).where(
-            Company.approval_status == ApprovalStatus.APPROVED, Company.archived_at.is_(None)
+            Company.is_listed
         )
     ).all()
     for company in companies:
@@ -426,7 +420,7 @@ def expire_needs(now: datetime) -> int:
             Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION]),
             Need.expires_on.is_not(None),
             Need.expires_on < now.date(),
-            Need.archived_at.is_(None),
+            Need.is_current,
         )
     ).all()
     curators = db.session.scalars(

@@ -41,7 +41,7 @@ def active_cities() -> list[PartnerCity]:
     return list(
         db.session.scalars(
             sa.select(PartnerCity)
-            .where(PartnerCity.archived_at.is_(None))
+            .where(PartnerCity.is_current)
             .order_by(PartnerCity.name_en)
         )
     )
@@ -58,7 +58,7 @@ def create_sector(data: dict, actor: User | None, source: str = "web") -> Sector
 def active_sectors() -> list[Sector]:
     return list(
         db.session.scalars(
-            sa.select(Sector).where(Sector.archived_at.is_(None)).order_by(Sector.id)
+            sa.select(Sector).where(Sector.is_current).order_by(Sector.id)
         )
     )
 

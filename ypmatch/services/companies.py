@@ -55,7 +55,7 @@ def text_matches(text: str) -> sa.ColumnElement[bool]:
         changed_ids = sorted(changed)
         technology_match = sa.select(Technology.company_id).where(
             Technology.company_id.in_(changed_ids),
-            Technology.archived_at.is_(None),
+            Technology.is_current,
             text_condition(TECHNOLOGY_TEXT_COLUMNS, text),
         )
         recheck = sa.and_(
@@ -69,7 +69,7 @@ def text_matches(text: str) -> sa.ColumnElement[bool]:
 def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
     query = sa.select(Company)
     query = query.where(
-        Company.archived_at.is_not(None) if filters.archived else Company.archived_at.is_(None)
+        Company.archived_at.is_not(None) if filters.archived else Company.is_current
     )
     if not (viewer and viewer.is_authenticated and viewer.is_staff):
         query = query.where(Company.approval_status == ApprovalStatus.APPROVED)
@@ -89,13 +89,13 @@ def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
                 )
                 .where(
                     technology_sectors_table.c.sector_id == filters.sector_id,
-                    Technology.archived_at.is_(None),
+                    Technology.is_current,
                 )
             )
         )
     if filters.stale_before is not None:
         stale_technology = sa.select(Technology.company_id).where(
-            Technology.updated_at < filters.stale_before, Technology.archived_at.is_(None)
+            Technology.updated_at < filters.stale_before, Technology.is_current
         )
         query = query.where(
             sa.or_(Company.updated_at < filters.stale_before, Company.id.in_(stale_technology))
@@ -172,7 +172,7 @@ def pending_companies() -> list[Company]:
             sa.select(Company)
             .where(
                 Company.approval_status == ApprovalStatus.PENDING,
-                Company.archived_at.is_(None),
+                Company.is_current,
             )
             .order_by(Company.created_at)
         )

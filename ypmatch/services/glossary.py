@@ -13,7 +13,7 @@ def active_concepts() -> list[GlossaryConcept]:
     return list(
         db.session.scalars(
             sa.select(GlossaryConcept)
-            .where(GlossaryConcept.archived_at.is_(None))
+            .where(GlossaryConcept.is_current)
             .options(selectinload(GlossaryConcept.sectors))
             .order_by(GlossaryConcept.key)
         )
@@ -27,7 +27,7 @@ def concepts_query(
     query = sa.select(GlossaryConcept).where(
         GlossaryConcept.archived_at.is_not(None)
         if archived
-        else GlossaryConcept.archived_at.is_(None)
+        else GlossaryConcept.is_current
     )
     if text:
         query = query.where(

@@ -26,7 +26,6 @@ from ypmatch.matching import (
 )
 from ypmatch.matching.semantic import texts_to_keep
 from ypmatch.models import (
-    ApprovalStatus,
     Company,
     MatchDecision,
     MatchDecisionStatus,
@@ -156,7 +155,7 @@ def technology_document(technology: Technology) -> TechnologyDoc:
 
 def matchable_companies_query() -> sa.Select:
     return sa.select(Company).where(
-        Company.approval_status == ApprovalStatus.APPROVED, Company.archived_at.is_(None)
+        Company.is_listed
     )
 
 
@@ -202,7 +201,7 @@ def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[Compan
                     PartnerCity.country_code,
                 )
                 .outerjoin(PartnerCity, PartnerCity.id == Need.city_id)
-                .where(Need.archived_at.is_(None))
+                .where(Need.is_current)
             )
         )
     ]
@@ -226,9 +225,8 @@ def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[Compan
                 )
                 .join(Company, Company.id == Technology.company_id)
                 .where(
-                    Technology.archived_at.is_(None),
-                    Company.approval_status == ApprovalStatus.APPROVED,
-                    Company.archived_at.is_(None),
+                    Technology.is_current,
+                    Company.is_listed,
                 )
             )
         )
@@ -247,8 +245,7 @@ def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[Compan
             sa.select(
                 Company.id, Company.overseas_countries, Company.name_ja, Company.name_en
             ).where(
-                Company.approval_status == ApprovalStatus.APPROVED,
-                Company.archived_at.is_(None),
+                Company.is_listed,
             )
         )
     ]
@@ -396,7 +393,7 @@ def _filtered_company_ids(filters: CompanyMatchFilters, country: str | None) -> 
     ):
         return None
     query = sa.select(Company).where(
-        Company.approval_status == ApprovalStatus.APPROVED, Company.archived_at.is_(None)
+        Company.is_listed
     )
     if filters.size:
         query = query.where(Company.size == filters.size)
@@ -424,7 +421,7 @@ def decisions_for_need(need: Need) -> dict[int, MatchDecision]:
         decision.company_id: decision
         for decision in db.session.scalars(
             sa.select(MatchDecision).where(
-                MatchDecision.need_id == need.id, MatchDecision.archived_at.is_(None)
+                MatchDecision.need_id == need.id, MatchDecision.is_current
             )
         )
     }
@@ -488,7 +485,7 @@ def visible_listed_need_ids(viewer: User | None) -> set[str]:
         for need_id in db.session.scalars(
             sa.select(Need.id).where(
                 visible_needs_condition(viewer),
-                Need.archived_at.is_(None),
+                Need.is_current,
                 Need.status.in_(LISTED_NEED_STATUSES),
             )
         )
@@ -619,7 +616,7 @@ def suggest_sectors(text: str, locale: str, limit: int = 3) -> list[tuple[Sector
     sectors = {
         sector.slug: sector
         for sector in db.session.scalars(
-            sa.select(Sector).where(Sector.slug.in_(slugs), Sector.archived_at.is_(None))
+            sa.select(Sector).where(Sector.slug.in_(slugs), Sector.is_current)
         )
     }
     return [

@@ -15,7 +15,6 @@ from ypmatch.matching.shortlist import (
     build_shortlist,
 )
 from ypmatch.models import (
-    ApprovalStatus,
     Company,
     CompanyInterest,
     MatchDecision,
@@ -127,7 +126,7 @@ def dismissed_pairs(mission: Mission) -> set[tuple[str, str]]:
             sa.select(MatchDecision).where(
                 MatchDecision.need_id.in_(need_ids),
                 MatchDecision.status == MatchDecisionStatus.DISMISSED,
-                MatchDecision.archived_at.is_(None),
+                MatchDecision.is_current,
             )
         )
     }
@@ -333,7 +332,7 @@ def hand_candidates(
         best[company_id] = max(best.get(company_id, 0.0), pair.score)
     on_list = {p.company_id for p in active_participants(mission)}
     query = sa.select(Company).where(
-        Company.approval_status == ApprovalStatus.APPROVED, Company.archived_at.is_(None)
+        Company.is_listed
     )
     text = text.strip()
     if text:
@@ -438,8 +437,8 @@ def unanswered_invitations(company_id: int) -> int:
             .where(
                 MissionCompany.company_id == company_id,
                 MissionCompany.state == ParticipantState.INVITED,
-                MissionCompany.archived_at.is_(None),
-                Mission.archived_at.is_(None),
+                MissionCompany.is_current,
+                Mission.is_current,
             )
         )
         or 0
@@ -471,8 +470,8 @@ def invitations_for_company(company_id: int) -> list[MissionCompany]:
             .where(
                 MissionCompany.company_id == company_id,
                 MissionCompany.state != ParticipantState.PROPOSED,
-                MissionCompany.archived_at.is_(None),
-                Mission.archived_at.is_(None),
+                MissionCompany.is_current,
+                Mission.is_current,
             )
             .order_by(Mission.start_date.desc(), Mission.id.desc())
         )
@@ -487,7 +486,7 @@ def raise_hand(
     mission: Mission | None = None,
 ) -> CompanyInterest:
     query = sa.select(CompanyInterest).where(
-        CompanyInterest.company_id == company.id, CompanyInterest.archived_at.is_(None)
+        CompanyInterest.company_id == company.id, CompanyInterest.is_current
     )
     query = query.where(
         CompanyInterest.need_id == need.id if need else CompanyInterest.need_id.is_(None)
@@ -528,7 +527,7 @@ def interests_for_mission(mission: Mission) -> list[CompanyInterest]:
     return list(
         db.session.scalars(
             sa.select(CompanyInterest)
-            .where(sa.or_(*conditions), CompanyInterest.archived_at.is_(None))
+            .where(sa.or_(*conditions), CompanyInterest.is_current)
             .order_by(CompanyInterest.created_at.desc())
         )
     )
@@ -540,7 +539,7 @@ def open_interest(company: Company, need: Need) -> CompanyInterest | None:
         sa.select(CompanyInterest).where(
             CompanyInterest.company_id == company.id,
             CompanyInterest.need_id == need.id,
-            CompanyInterest.archived_at.is_(None),
+            CompanyInterest.is_current,
         )
     )
 
@@ -559,8 +558,8 @@ def interests_for_city(city_id: int, limit: int = 20) -> list[CompanyInterest]:
             .join(Need, Need.id == CompanyInterest.need_id)
             .where(
                 Need.city_id == city_id,
-                Need.archived_at.is_(None),
-                CompanyInterest.archived_at.is_(None),
+                Need.is_current,
+                CompanyInterest.is_current,
             )
             .order_by(CompanyInterest.created_at.desc())
             .limit(limit)
@@ -572,7 +571,7 @@ def interests_for_need(need: Need) -> list[CompanyInterest]:
     return list(
         db.session.scalars(
             sa.select(CompanyInterest)
-            .where(CompanyInterest.need_id == need.id, CompanyInterest.archived_at.is_(None))
+            .where(CompanyInterest.need_id == need.id, CompanyInterest.is_current)
             .order_by(CompanyInterest.created_at.desc())
         )
     )

@@ -55,7 +55,7 @@ class NeedFilters:
 def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
     query = sa.select(Need).where(visible_needs_condition(viewer))
     query = query.where(
-        Need.archived_at.is_not(None) if filters.archived else Need.archived_at.is_(None)
+        Need.archived_at.is_not(None) if filters.archived else Need.is_current
     )
     order = (Need.updated_at.desc(), Need.id.desc())
     if filters.text:

@@ -93,7 +93,7 @@ def _outcomes_in(start: date, end: date) -> list[Outcome]:
     return list(
         db.session.scalars(
             sa.select(Outcome).where(
-                Outcome.archived_at.is_(None),
+                Outcome.is_current,
                 Outcome.occurred_on >= start,
                 Outcome.occurred_on <= end,
             )
@@ -172,14 +172,14 @@ def _funnel(start: date, end: date, outcomes: list[Outcome]) -> list[tuple[str, 
     )
     participants = db.session.execute(
         sa.select(MissionCompany.company_id, MissionCompany.state).where(
-            MissionCompany.archived_at.is_(None), MissionCompany.excluded.is_(False), in_window
+            MissionCompany.is_current, MissionCompany.excluded.is_(False), in_window
         )
     ).all()
     confirmed = set(
         db.session.scalars(
             sa.select(MatchDecision.company_id).where(
                 MatchDecision.status == MatchDecisionStatus.CONFIRMED,
-                MatchDecision.archived_at.is_(None),
+                MatchDecision.is_current,
             )
         )
     )

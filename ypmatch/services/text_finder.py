@@ -87,7 +87,7 @@ def company_finder() -> TextFinder:
     texts: dict[int, list[str]] = defaultdict(list)
     for company_id, *columns in db.session.execute(
         sa.select(Technology.company_id, *TECHNOLOGY_TEXT_COLUMNS).where(
-            Technology.archived_at.is_(None)
+            Technology.is_current
         )
     ):
         texts[company_id].extend(column or "" for column in columns)

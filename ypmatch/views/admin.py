@@ -27,7 +27,7 @@ admin_required = roles_required(Role.ADMIN)
 def _prepare_form(form: UserForm) -> UserForm:
     locale = str(get_locale())
     companies = db.session.scalars(
-        sa.select(Company).where(Company.archived_at.is_(None)).order_by(Company.name_en)
+        sa.select(Company).where(Company.is_current).order_by(Company.name_en)
     )
     form.company_id.choices = as_choices([(0, "—")] + [(c.id, c.name(locale)) for c in companies])
     form.city_id.choices = as_choices(

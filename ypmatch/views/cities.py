@@ -40,7 +40,7 @@ def index():
         .where(
             PartnerCity.archived_at.is_not(None)
             if show_archived
-            else PartnerCity.archived_at.is_(None)
+            else PartnerCity.is_current
         )
         .order_by(PartnerCity.relationship_date, PartnerCity.name_en)
     ).all()
@@ -59,7 +59,7 @@ def show(city_id: int):
     city = _get_city(city_id)
     needs = db.session.scalars(
         sa.select(Need)
-        .where(Need.city_id == city.id, Need.archived_at.is_(None))
+        .where(Need.city_id == city.id, Need.is_current)
         .where(visible_needs_condition(current_user))
         .order_by(Need.updated_at.desc())
     ).all()
@@ -68,7 +68,7 @@ def show(city_id: int):
             sa.select(Mission)
             .where(
                 Mission.city_id == city.id,
-                Mission.archived_at.is_(None),
+                Mission.is_current,
                 visible_missions_condition(current_user),
             )
             .order_by(Mission.start_date.desc(), Mission.id.desc())

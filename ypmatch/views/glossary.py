@@ -139,7 +139,7 @@ def merge(concept_id: int):
         duplicate = db.session.scalar(
             sa.select(GlossaryConcept).where(
                 GlossaryConcept.key == form.duplicate_key.data,
-                GlossaryConcept.archived_at.is_(None),
+                GlossaryConcept.is_current,
             )
         )
         if duplicate is None or duplicate.id == target.id:

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ypmatch.extensions import db
-from ypmatch.models import ApprovalStatus, Company, Mission, Need, NeedStatus, Role
+from ypmatch.models import Company, Mission, Need, NeedStatus, Role
 from ypmatch.permissions import visible_needs_condition
 from ypmatch.services.companies import pending_companies
 from ypmatch.services.matching import needs_for_company
@@ -21,7 +21,7 @@ blueprint = Blueprint("main", __name__)
 def index():
     recent_needs = db.session.scalars(
         sa.select(Need)
-        .where(visible_needs_condition(current_user), Need.archived_at.is_(None))
+        .where(visible_needs_condition(current_user), Need.is_current)
         .where(Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION]))
         .order_by(Need.updated_at.desc())
         .limit(8)
@@ -31,18 +31,17 @@ def index():
         context["pending_companies"] = pending_companies()
         context["draft_needs"] = db.session.scalars(
             sa.select(Need)
-            .where(Need.status == NeedStatus.DRAFT, Need.archived_at.is_(None))
+            .where(Need.status == NeedStatus.DRAFT, Need.is_current)
             .order_by(Need.updated_at.desc())
             .limit(10)
         ).all()
         context["counts"] = {
             "needs": db.session.scalar(
-                sa.select(sa.func.count(Need.id)).where(Need.archived_at.is_(None))
+                sa.select(sa.func.count(Need.id)).where(Need.is_current)
             ),
             "companies": db.session.scalar(
                 sa.select(sa.func.count(Company.id)).where(
-                    Company.archived_at.is_(None),
-                    Company.approval_status == ApprovalStatus.APPROVED,
+                    Company.is_listed,
                 )
             ),
         }
@@ -52,13 +51,13 @@ def index():
     if current_user.is_authenticated and current_user.role == Role.CITY:
         context["city_needs"] = db.session.scalars(
             sa.select(Need)
-            .where(Need.city_id == current_user.city_id, Need.archived_at.is_(None))
+            .where(Need.city_id == current_user.city_id, Need.is_current)
             .order_by(Need.updated_at.desc())
         ).all()
         context["city_hands"] = interests_for_city(current_user.city_id)
         context["city_missions"] = db.session.scalars(
             sa.select(Mission)
-            .where(Mission.city_id == current_user.city_id, Mission.archived_at.is_(None))
+            .where(Mission.city_id == current_user.city_id, Mission.is_current)
             .order_by(Mission.start_date.desc(), Mission.id.desc())
         ).all()
     return render_template("index.html", **context)

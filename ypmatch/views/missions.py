@@ -25,7 +25,6 @@ from ypmatch.forms.missions import (
     MissionForm,
 )
 from ypmatch.models import (
-    ApprovalStatus,
     Company,
     Mission,
     MissionCompany,
@@ -84,7 +83,7 @@ def missions_list_query() -> sa.Select:
     """The missions the list shows the signed-in user (its exports reuse it)."""
     return (
         sa.select(Mission)
-        .where(Mission.archived_at.is_(None), visible_missions_condition(current_user))
+        .where(Mission.is_current, visible_missions_condition(current_user))
         .order_by(Mission.start_date.desc(), Mission.id.desc())
     )
 
@@ -118,7 +117,7 @@ def _prepare(form: MissionForm) -> MissionForm:
     needs = db.session.scalars(
         sa.select(Need)
         .where(
-            Need.archived_at.is_(None),
+            Need.is_current,
             Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION]),
         )
         .order_by(Need.city_id, Need.id)
@@ -325,8 +324,7 @@ def add_participant(mission_id: int):
             (c.id, "")
             for c in db.session.scalars(
                 sa.select(Company).where(
-                    Company.approval_status == ApprovalStatus.APPROVED,
-                    Company.archived_at.is_(None),
+                    Company.is_listed,
                 )
             )
         ]

@@ -12,7 +12,6 @@ from ypmatch.extensions import db
 from ypmatch.forms.common import as_choices
 from ypmatch.forms.missions import OutcomeForm
 from ypmatch.models import (
-    ApprovalStatus,
     Company,
     Mission,
     Need,
@@ -48,7 +47,7 @@ def _prepare(form: OutcomeForm) -> OutcomeForm:
             (c.id, c.name(locale))
             for c in db.session.scalars(
                 sa.select(Company)
-                .where(Company.approval_status == ApprovalStatus.APPROVED)
+                .where(Company.is_listed)
                 .order_by(Company.name_en)
             )
         ]
@@ -57,7 +56,7 @@ def _prepare(form: OutcomeForm) -> OutcomeForm:
         [
             (n.id, f"{n.ref or n.id} · {n.title(locale)}")
             for n in db.session.scalars(
-                sa.select(Need).where(Need.archived_at.is_(None)).order_by(Need.city_id, Need.id)
+                sa.select(Need).where(Need.is_current).order_by(Need.city_id, Need.id)
             )
         ]
     )
@@ -66,7 +65,7 @@ def _prepare(form: OutcomeForm) -> OutcomeForm:
         + [
             (m.id, m.title)
             for m in db.session.scalars(
-                sa.select(Mission).where(Mission.archived_at.is_(None)).order_by(Mission.id.desc())
+                sa.select(Mission).where(Mission.is_current).order_by(Mission.id.desc())
             )
         ]
     )
@@ -75,7 +74,7 @@ def _prepare(form: OutcomeForm) -> OutcomeForm:
 
 def outcomes_query() -> sa.Select:
     """The outcomes the list shows for the request's filters (its exports reuse it)."""
-    query = sa.select(Outcome).where(Outcome.archived_at.is_(None))
+    query = sa.select(Outcome).where(Outcome.is_current)
     if request.args.get("kind"):
         query = query.where(Outcome.kind == request.args["kind"])
     if int_arg("mission"):

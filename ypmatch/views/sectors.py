@@ -33,7 +33,7 @@ def index():
     )
     sectors = db.session.scalars(
         sa.select(Sector)
-        .where(Sector.archived_at.is_not(None) if show_archived else Sector.archived_at.is_(None))
+        .where(Sector.archived_at.is_not(None) if show_archived else Sector.is_current)
         .order_by(Sector.id)
     ).all()
     return render_template(

@@ -159,21 +159,21 @@ def full_query(kind: str) -> sa.Select:
     if kind == "companies":
         return (
             sa.select(Company)
-            .where(Company.archived_at.is_(None))
+            .where(Company.is_current)
             .order_by(Company.name_en, Company.name_ja, Company.id)
         )
     if kind == "needs":
-        return sa.select(Need).where(Need.archived_at.is_(None))
+        return sa.select(Need).where(Need.is_current)
     if kind == "missions":
         return (
             sa.select(Mission)
-            .where(Mission.archived_at.is_(None))
+            .where(Mission.is_current)
             .order_by(Mission.start_date.desc(), Mission.id.desc())
         )
     if kind == "outcomes":
         return (
             sa.select(Outcome)
-            .where(Outcome.archived_at.is_(None))
+            .where(Outcome.is_current)
             .order_by(Outcome.occurred_on.desc(), Outcome.id.desc())
         )
     raise ValueError(f"unknown export {kind!r}")

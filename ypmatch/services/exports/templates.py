@@ -23,7 +23,7 @@ def _value_lists(kind: str) -> list[list]:
         return [[title]] + [[code, english[code], japanese[code]] for code in mapping]
 
     sectors = db.session.scalars(
-        sa.select(Sector).where(Sector.archived_at.is_(None)).order_by(Sector.id)
+        sa.select(Sector).where(Sector.is_current).order_by(Sector.id)
     )
     rows = [["sectors 分野"]] + [[s.slug, s.name_en, s.name_ja] for s in sectors]
     if kind == "companies":
@@ -33,7 +33,7 @@ def _value_lists(kind: str) -> list[list]:
         rows += labelled("approval_status 審査状況", labels.APPROVAL)
     else:
         cities = db.session.scalars(
-            sa.select(PartnerCity).where(PartnerCity.archived_at.is_(None)).order_by(PartnerCity.id)
+            sa.select(PartnerCity).where(PartnerCity.is_current).order_by(PartnerCity.id)
         )
         rows += [["city 都市"]] + [[c.slug, c.name_en, c.name_ja] for c in cities]
         rows += labelled("status 状況", labels.NEED_STATUS)

@@ -100,7 +100,7 @@ class CompanyImporter(Importer):
         super().__init__(*args)
         self.sectors = {
             sector.slug: sector
-            for sector in db.session.scalars(sa.select(Sector).where(Sector.archived_at.is_(None)))
+            for sector in db.session.scalars(sa.select(Sector).where(Sector.is_current))
         }
         self.sector_vocabulary = Vocabulary(
             _("sector"), (Term(s.slug, s.name_en, s.name_ja) for s in self.sectors.values())

@@ -71,14 +71,14 @@ class NeedImporter(Importer):
         self.alert_companies = alert_companies
         self.sectors = {
             sector.slug: sector
-            for sector in db.session.scalars(sa.select(Sector).where(Sector.archived_at.is_(None)))
+            for sector in db.session.scalars(sa.select(Sector).where(Sector.is_current))
         }
         self.sector_vocabulary = Vocabulary(
             _("sector"), (Term(s.slug, s.name_en, s.name_ja) for s in self.sectors.values())
         )
         cities = db.session.execute(
             sa.select(PartnerCity.id, PartnerCity.slug, PartnerCity.name_en, PartnerCity.name_ja)
-            .where(PartnerCity.archived_at.is_(None))
+            .where(PartnerCity.is_current)
             .order_by(PartnerCity.id)
         ).all()
         self.city_ids = {city.slug: city.id for city in cities}
