@@ -101,6 +101,13 @@ def is_for_signed_in_companies(need: Need) -> bool:
     )
 
 
+def can_see_matches(user: User | None, need: Need) -> bool:
+    """The companies fitting a need are for the bureau and the focal point of its city."""
+    return _is_staff(user) or bool(
+        user and user.is_authenticated and user.role == Role.CITY and user.city_id == need.city_id
+    )
+
+
 def can_edit_need(user: User | None, need: Need) -> bool:
     if _is_staff(user):
         return True

@@ -17,6 +17,7 @@ from ypmatch.models import Company, MatchDecisionStatus, Need, NeedStatus, Role
 from ypmatch.models.companies import CompanySize
 from ypmatch.permissions import (
     can_edit_need,
+    can_see_matches,
     can_view_need,
     is_for_signed_in_companies,
     require,
@@ -151,14 +152,6 @@ def _own_hand(need: Need):
     return open_interest(company, need) if company is not None else None
 
 
-def _can_see_matches(need: Need) -> bool:
-    if not current_user.is_authenticated:
-        return False
-    return current_user.is_staff or (
-        current_user.role == Role.CITY and current_user.city_id == need.city_id
-    )
-
-
 def _match_filters() -> CompanyMatchFilters:
     yport = request.args.get("yport", "")
     return CompanyMatchFilters(
@@ -174,7 +167,7 @@ def show(need_id: int):
     need = _get_need(need_id)
     locale = str(get_locale())
     context = {}
-    if _can_see_matches(need):
+    if can_see_matches(current_user, need):
         k = min(max(int_arg("k") or 10, 1), 100)
         boosts = Boosts(
             sector_overlap=request.args.get("boost_sector") == "1",
@@ -197,12 +190,9 @@ def show(need_id: int):
             locale,
         )
         context["sector_form"] = suggested_sectors_form(suggested, locale)
-    if current_user.is_authenticated and (
-        current_user.role == Role.CITY and current_user.city_id == need.city_id
-    ):
-        context["interests"] = interests_for_need(need)  # the city sees who answered
-    if current_user.is_authenticated and current_user.is_staff:
+    if can_see_matches(current_user, need):  # the bureau and the city see who answered
         context["interests"] = interests_for_need(need)
+    if current_user.is_authenticated and current_user.is_staff:
         context["notified"] = notified_companies(need)
         context["contact_form"] = FlaskForm()
     return render_template(
