@@ -16,12 +16,14 @@ from ypmatch.models import (
     HistoryEntry,
     Mission,
     MissionCompany,
+    MissionStatus,
     Need,
     NeedStatus,
     Outcome,
     Technology,
     Visibility,
 )
+from ypmatch.services.missions import NEXT_STATUSES, MissionError, change_mission_status
 
 
 @pytest.fixture
@@ -375,3 +377,21 @@ def test_adding_by_hand_offers_the_best_fits_and_a_search(client, login_as, miss
     search = client.get(f"/missions/{mission.id}?add_q=パン").get_data(as_text=True)
     panel = search[search.index('id="add-company"'):]
     assert "パン工房" in panel[:panel.index("</section>")] and "no fit found" in panel
+
+
+def test_mission_status_moves_only_along_its_life(client, login_as, mission_world):
+    login_as("curator")
+    mission = _create_mission(client, mission_world)
+    page = client.get(f"/missions/{mission.id}").get_data(as_text=True)
+    offered = page[page.index('id="mission-status"') :].split("</select>")[0]
+    assert "Shortlisted" in offered and "Cancelled" in offered and "Completed" not in offered
+    client.post(f"/missions/{mission.id}/status", data={"status": "completed"})
+    db.session.refresh(mission)
+    assert mission.status == MissionStatus.PLANNING  # refused: not a next step
+    for step in ("shortlisted", "invitations_sent", "confirmed", "completed", "confirmed"):
+        client.post(f"/missions/{mission.id}/status", data={"status": step})
+        db.session.refresh(mission)
+        assert mission.status == step
+    with pytest.raises(MissionError):
+        change_mission_status(mission, MissionStatus.PLANNING, mission_world.curator)
+    assert {MissionStatus(s) for s in NEXT_STATUSES} == set(MissionStatus)

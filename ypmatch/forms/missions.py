@@ -60,6 +60,16 @@ class MissionForm(VersionedForm):
         }
 
 
+class MissionStatusForm(FlaskForm):
+    """The statuses a mission may move to now (the service's ``next_statuses``)."""
+
+    status = SelectField(_l("Status"), validators=[InputRequired()])
+
+    def offer(self, statuses) -> "MissionStatusForm":
+        self.status.choices = [(status.value, labels.MISSION_STATUS[status]) for status in statuses]
+        return self
+
+
 class AddCompanyForm(FlaskForm):
     company_id = SelectField(_l("Company"), coerce=int, validators=[InputRequired()])
 

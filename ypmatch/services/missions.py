@@ -46,6 +46,37 @@ class MissionError(ValueError):
     """A mission operation that cannot be carried out; the message says why."""
 
 
+# Which status may follow which: on along the mission's life, back one step when plans change,
+# cancelled from any open status; a cancelled mission may be planned again and a completed one
+# reopened if it was closed by mistake.
+NEXT_STATUSES: dict[MissionStatus, frozenset[MissionStatus]] = {
+    MissionStatus.PLANNING: frozenset({MissionStatus.SHORTLISTED, MissionStatus.CANCELLED}),
+    MissionStatus.SHORTLISTED: frozenset(
+        {MissionStatus.PLANNING, MissionStatus.INVITATIONS_SENT, MissionStatus.CANCELLED}
+    ),
+    MissionStatus.INVITATIONS_SENT: frozenset(
+        {MissionStatus.SHORTLISTED, MissionStatus.CONFIRMED, MissionStatus.CANCELLED}
+    ),
+    MissionStatus.CONFIRMED: frozenset(
+        {MissionStatus.INVITATIONS_SENT, MissionStatus.COMPLETED, MissionStatus.CANCELLED}
+    ),
+    MissionStatus.COMPLETED: frozenset({MissionStatus.CONFIRMED}),
+    MissionStatus.CANCELLED: frozenset({MissionStatus.PLANNING}),
+}
+
+
+def next_statuses(mission: Mission) -> list[MissionStatus]:
+    """The statuses the mission may move to now, in the order of its life."""
+    allowed = NEXT_STATUSES[MissionStatus(mission.status)]
+    return [status for status in MissionStatus if status in allowed]
+
+
+def change_mission_status(mission: Mission, status: MissionStatus, actor: User) -> None:
+    if status not in NEXT_STATUSES[MissionStatus(mission.status)]:
+        raise MissionError(f"a mission cannot go from {mission.status} to {status}")
+    update_record(mission, {"status": status}, actor)
+
+
 def create_mission(
     data: dict, needs: list[Need], actor: User | None, source: str = "web"
 ) -> Mission:

@@ -23,6 +23,7 @@ from ypmatch.forms.missions import (
     AddCompanyForm,
     InvitationResponseForm,
     MissionForm,
+    MissionStatusForm,
 )
 from ypmatch.models import (
     Company,
@@ -52,6 +53,7 @@ from ypmatch.services.missions import (
     active_participants,
     add_company_by_hand,
     answer_by,
+    change_mission_status,
     coverage_by_need,
     create_mission,
     generate_shortlist,
@@ -62,12 +64,13 @@ from ypmatch.services.missions import (
     invite,
     mark_joined,
     move_participant,
+    next_statuses,
     participant,
     respond_to_invitation,
     set_participant_flag,
     update_mission,
 )
-from ypmatch.services.records import ConflictError, update_record
+from ypmatch.services.records import ConflictError
 from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     claim_form,
@@ -212,6 +215,7 @@ def show(mission_id: int):
             "add_query": add_query,
             "hand_candidates": hand_candidates(mission, add_query) if current_user.is_staff else [],
             "action_form": FlaskForm(),
+            "status_form": MissionStatusForm().offer(next_statuses(mission)),
         }
     own_row = None
     if current_user.role == Role.COMPANY and current_user.company_id:
@@ -342,13 +346,13 @@ def add_participant(mission_id: int):
 @staff_required
 def change_status(mission_id: int):
     mission = db.get_or_404(Mission, mission_id)
-    status = request.form.get("status", "")
-    if not FlaskForm().validate_on_submit() or status not in set(MissionStatus):
-        flash(_("Choose a valid status."), "error")
-    else:
-        update_record(mission, {"status": status}, current_user)
+    form = MissionStatusForm().offer(next_statuses(mission))
+    if form.validate_on_submit():
+        change_mission_status(mission, MissionStatus(form.status.data), current_user)
         db.session.commit()
         flash(_("Status changed."), "success")
+    else:
+        flash(_("Choose one of the statuses offered."), "error")
     return redirect(url_for("missions.show", mission_id=mission.id))
 
 
