@@ -53,3 +53,11 @@ def test_need_page_shows_bands_quotes_and_the_end_of_the_list(app, client, auth)
     assert "band-strong" in page
     assert "The technology says" in page
     assert "No further fitting companies" in page
+
+
+def test_a_company_in_a_trade_outside_the_programme_is_told_why(app, client, auth):
+    seed_demo()
+    auth.login("curator@demo.ypmatch.example", "demo-curator-pass")
+    games = db.session.scalar(sa.select(Company).where(Company.name_en.contains("Games")))
+    page = client.get(f"/companies/{games.id}").get_data(as_text=True)
+    assert "Not proposed for needs: the glossary lists games and entertainment" in page

@@ -492,6 +492,16 @@ def visible_listed_need_ids(viewer: User | None) -> set[str]:
     }
 
 
+def trades_outside_scope(company: Company, locale: str) -> dict[int, list[str]]:
+    """Technologies of the company that are never proposed, with the trades that say why."""
+    index = matching_index()
+    return {
+        technology.id: [index.glossary.label(key, locale) for key in trades]
+        for technology in company.active_technologies
+        if (trades := index.matcher.trades_outside_scope_.get(str(technology.id)))
+    }
+
+
 def needs_for_technologies(
     company: Company, viewer: User | None, locale: str, k: int = 5
 ) -> dict[int, list[NeedMatchView]]:

@@ -38,6 +38,7 @@ from ypmatch.services.matching import (
     needs_for_technologies,
     profile_suggestions,
     suggest_sectors,
+    trades_outside_scope,
 )
 from ypmatch.services.records import ConflictError
 from ypmatch.services.submissions import record_result
@@ -100,6 +101,7 @@ def show(company_id: int):
     ):
         locale = str(get_locale())
         context["fitting_needs"] = needs_for_technologies(company, current_user, locale)
+        context["outside_scope"] = trades_outside_scope(company, locale)
         context["suggestions"] = profile_suggestions(company, current_user, locale)
         context["completeness"] = profile_completeness(company)
     return render_template(
