@@ -16,6 +16,7 @@ from ypmatch.api.problems import ApiError, from_api_error, from_http_exception
 from ypmatch.api.validation import MAX_ID
 from ypmatch.extensions import db
 from ypmatch.models import User
+from ypmatch.services.rules import InvalidFields
 from ypmatch.services.tokens import authenticate_token
 
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
@@ -214,6 +215,15 @@ def api_error(error: ApiError):
     if error.status >= 400:
         db.session.rollback()
     return from_api_error(error)
+
+
+@v1.errorhandler(InvalidFields)
+def invalid_fields(error: InvalidFields):
+    """A business rule of the service layer, broken: a 422 naming the fields."""
+    db.session.rollback()
+    return from_api_error(
+        ApiError(422, "Some fields are missing or invalid; nothing was saved.", error.errors)
+    )
 
 
 def _http_error(error: HTTPException):

@@ -1,8 +1,6 @@
 """Companies and their technologies (a member writes only their own company's), and the
 needs that fit a company."""
 
-import re
-
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,8 +20,7 @@ from ypmatch.api.base import (
     require,
     require_user,
 )
-from ypmatch.api.needs import MATCH_PARAMETERS, _sectors
-from ypmatch.api.problems import ApiError
+from ypmatch.api.needs import MATCH_PARAMETERS
 from ypmatch.api.validation import json_body, query_args, strip_strings
 from ypmatch.extensions import db
 from ypmatch.matching import Boosts
@@ -31,7 +28,6 @@ from ypmatch.models import ApprovalStatus, Company, CompanySize, Need, Technolog
 from ypmatch.permissions import (
     can_edit_company,
     can_edit_company_profile,
-    can_set_yport_membership,
     can_view_company,
     is_member_of,
 )
@@ -44,8 +40,6 @@ from ypmatch.services.companies import (
 )
 from ypmatch.services.matching import matching_index, reason_views, visible_listed_need_ids
 from ypmatch.services.records import ConflictError
-
-INVALID = "Some fields are missing or invalid; nothing was saved."
 
 COMPANY_LIST_PARAMETERS = [
     *PAGE_PARAMETERS,
@@ -129,24 +123,11 @@ PROFILE_FIELDS = (
 def update_company_view(company_id: int):
     user = require_user()
     company = _visible_company(company_id)
-    require(
-        can_edit_company_profile(user, company), "Only this company's members may change it."
-    )
+    require(can_edit_company_profile(user, company), "Only this company's members may change it.")
     data = strip_strings(json_body(schemas.COMPANY_UPDATE))
     values = {key: data[key] for key in PROFILE_FIELDS if key in data}
     if "overseas_countries" in values:
         values["overseas_countries"] = sorted(values["overseas_countries"])
-    errors: dict[str, list[str]] = {}
-    if values.get("yport_member", company.yport_member) != company.yport_member and not (
-        can_set_yport_membership(user)
-    ):
-        errors["yport_member"] = ["only the bureau sets Y-PORT Center membership"]
-    if values.get("website") and not re.search(schemas.WEBSITE, values["website"]):
-        errors["website"] = ["must be empty or an address starting with http:// or https://"]
-    if not (values.get("name_ja", company.name_ja) or values.get("name_en", company.name_en)):
-        errors["name_en"] = ["give the company name in Japanese or English"]
-    if errors:
-        raise ApiError(422, INVALID, errors)
     try:
         update_company(company, values, user, expected_version=data["version"], source="api")
     except (ConflictError, StaleDataError):
@@ -224,20 +205,8 @@ def _by_id(model, ids: list[int]) -> dict:
 TECHNOLOGY_TEXTS = ("title_ja", "title_en", "description_ja", "description_en", "track_record")
 
 
-def _technology_values(data: dict, errors: dict) -> dict:
-    values = {key: data[key] for key in TECHNOLOGY_TEXTS if key in data}
-    if "sector_ids" in data:
-        values["sectors"] = _sectors(data["sector_ids"], errors)
-    return values
-
-
-def _check_technology_texts(values: dict, errors: dict) -> None:
-    if not (values.get("title_en") or values.get("title_ja")):
-        errors.setdefault("title_en", []).append("give a title in Japanese or English")
-    if not (values.get("description_en") or values.get("description_ja")):
-        errors.setdefault("description_en", []).append(
-            "describe the technology in Japanese or English"
-        )
+def _technology_values(data: dict) -> dict:
+    return {key: data[key] for key in (*TECHNOLOGY_TEXTS, "sector_ids") if key in data}
 
 
 TECHNOLOGY_LIST_PARAMETERS = list(PAGE_PARAMETERS)
@@ -280,12 +249,7 @@ def create_technology_view(company_id: int):
         "Only members of this company, once it is approved, may add its technologies.",
     )
     data = strip_strings(json_body(schemas.TECHNOLOGY_CREATE))
-    errors: dict[str, list[str]] = {}
-    values = _technology_values(data, errors)
-    _check_technology_texts(values, errors)
-    if errors:
-        raise ApiError(422, INVALID, errors)
-    technology = create_technology(company, values, user, source="api")
+    technology = create_technology(company, _technology_values(data), user, source="api")
     db.session.commit()
     return created(serializers.technology(technology), f"/api/v1/technologies/{technology.id}")
 
@@ -331,14 +295,14 @@ def update_technology_view(technology_id: int):
         "Only members of this technology's company may change it.",
     )
     data = strip_strings(json_body(schemas.TECHNOLOGY_UPDATE))
-    errors: dict[str, list[str]] = {}
-    values = _technology_values(data, errors)
-    merged = {key: values.get(key, getattr(technology, key)) for key in TECHNOLOGY_TEXTS}
-    _check_technology_texts(merged, errors)
-    if errors:
-        raise ApiError(422, INVALID, errors)
     try:
-        update_technology(technology, values, user, expected_version=data["version"], source="api")
+        update_technology(
+            technology,
+            _technology_values(data),
+            user,
+            expected_version=data["version"],
+            source="api",
+        )
     except (ConflictError, StaleDataError):
         db.session.rollback()
         current = db.session.get(Technology, technology_id)

@@ -22,14 +22,10 @@ from ypmatch.api.problems import ApiError
 from ypmatch.api.validation import json_body, query_args, strip_strings
 from ypmatch.extensions import db
 from ypmatch.models import (
-    Company,
     Mission,
     MissionStatus,
-    Need,
-    NeedStatus,
     Outcome,
     OutcomeKind,
-    PartnerCity,
     User,
 )
 from ypmatch.permissions import (
@@ -41,18 +37,16 @@ from ypmatch.permissions import (
 from ypmatch.services.missions import (
     MissionError,
     active_participants,
-    create_mission,
     generate_shortlist,
+    plan_mission,
 )
-from ypmatch.services.outcomes import OutcomeError, record_outcome
+from ypmatch.services.outcomes import OutcomeError, check_outcome_pair, record_outcome
 
 INVALID = "Some fields are missing or invalid; nothing was saved."
 
 
 def _visible_missions(user: User) -> sa.Select:
-    return sa.select(Mission).where(
-        Mission.archived_at.is_(None), visible_missions_condition(user)
-    )
+    return sa.select(Mission).where(Mission.archived_at.is_(None), visible_missions_condition(user))
 
 
 def _mission_json(user: User, mission: Mission) -> dict:
@@ -115,30 +109,6 @@ def get_mission(mission_id: int):
     return _mission_json(user, _visible_mission(user, mission_id))
 
 
-def _mission_needs(ids: list[int], city_id: int, errors: dict) -> list[Need]:
-    if not ids:
-        return []
-    needs = {
-        need.id: need
-        for need in db.session.scalars(
-            sa.select(Need).where(
-                Need.id.in_(ids),
-                Need.archived_at.is_(None),
-                Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION]),
-            )
-        )
-    }
-    missing = [str(need_id) for need_id in ids if need_id not in needs]
-    if missing:
-        errors.setdefault("need_ids", []).append(f"there is no published need {', '.join(missing)}")
-    foreign = [str(need.id) for need in needs.values() if need.city_id != city_id]
-    if foreign:
-        errors.setdefault("need_ids", []).append(
-            f"need {', '.join(foreign)} belongs to another city than the mission's"
-        )
-    return [needs[need_id] for need_id in sorted(ids) if need_id in needs]
-
-
 @api_route(
     "POST",
     "/missions",
@@ -153,17 +123,8 @@ def _mission_needs(ids: list[int], city_id: int, errors: dict) -> list[Need]:
 def create_mission_view():
     user = require_staff("Only bureau curators plan missions.")
     data = strip_strings(json_body(schemas.MISSION_CREATE))
-    errors: dict[str, list[str]] = {}
-    city = db.session.get(PartnerCity, data["city_id"])
-    if city is None or city.is_archived:
-        errors["city_id"] = [f"there is no partner city {data['city_id']}"]
     start = date.fromisoformat(data["start_date"]) if data.get("start_date") else None
     end = date.fromisoformat(data["end_date"]) if data.get("end_date") else None
-    if start and end and end < start:
-        errors["end_date"] = ["the last day cannot be before the first"]
-    needs = _mission_needs(data.get("need_ids", []), data["city_id"], errors)
-    if errors:
-        raise ApiError(422, INVALID, errors)
     values = {
         "city_id": data["city_id"],
         "title": data["title"],
@@ -174,7 +135,7 @@ def create_mission_view():
         "notes": data.get("notes", ""),
     }
     try:
-        mission = create_mission(values, needs, user, source="api")
+        mission = plan_mission(values, data.get("need_ids", []), user, source="api")
     except MissionError as error:
         raise ApiError(422, INVALID, {"need_ids": [str(error)]}) from None
     db.session.commit()
@@ -260,16 +221,6 @@ def get_outcome(outcome_id: int):
     return serializers.outcome(outcome)
 
 
-def _check_reference(model, record_id: int | None, field: str, label: str, errors: dict):
-    if record_id is None:
-        return None
-    record = db.session.get(model, record_id)
-    if record is None or record.is_archived:
-        errors[field] = [f"there is no {label} {record_id}"]
-        return None
-    return record
-
-
 @api_route(
     "POST",
     "/outcomes",
@@ -286,14 +237,7 @@ def _check_reference(model, record_id: int | None, field: str, label: str, error
 def create_outcome_view():
     user = require_staff("Only bureau curators record outcomes.")
     data = strip_strings(json_body(schemas.OUTCOME_CREATE))
-    errors: dict[str, list[str]] = {}
-    company = _check_reference(Company, data["company_id"], "company_id", "company", errors)
-    if company is not None and not company.is_approved:
-        errors["company_id"] = [f"company {company.id} is not approved"]
-    _check_reference(Need, data["need_id"], "need_id", "need", errors)
-    _check_reference(Mission, data.get("mission_id"), "mission_id", "mission", errors)
-    if errors:
-        raise ApiError(422, INVALID, errors)
+    check_outcome_pair(data)
     values = {
         "company_id": data["company_id"],
         "need_id": data["need_id"],

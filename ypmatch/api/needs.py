@@ -1,7 +1,6 @@
 """City needs: listed for everyone as on the web, written by curators and focal points;
 the companies that match a need."""
 
-import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from ypmatch.api import schemas, serializers
@@ -20,11 +19,10 @@ from ypmatch.api.base import (
     require,
     require_user,
 )
-from ypmatch.api.problems import ApiError
 from ypmatch.api.validation import json_body, query_args, strip_strings
 from ypmatch.extensions import db
 from ypmatch.matching import Boosts
-from ypmatch.models import Need, NeedStatus, PartnerCity, Role, Sector, User
+from ypmatch.models import Need, NeedStatus, Role, User
 from ypmatch.permissions import can_edit_need, can_view_need
 from ypmatch.services.matching import companies_for_need
 from ypmatch.services.needs import NeedFilters, create_need, needs_query, update_need
@@ -93,39 +91,6 @@ def get_need(need_id: int):
     return serializers.need(_visible_need(need_id))
 
 
-def _check_texts(data: dict, errors: dict) -> None:
-    if not (data.get("title_en") or data.get("title_ja")):
-        errors.setdefault("title_en", []).append("give a title in English or Japanese")
-    if not (data.get("description_en") or data.get("description_ja")):
-        errors.setdefault("description_en", []).append("describe the need in English or Japanese")
-
-
-def _sectors(ids: list[int], errors: dict) -> list[Sector]:
-    if not ids:
-        return []
-    found = {
-        sector.id: sector
-        for sector in db.session.scalars(
-            sa.select(Sector).where(Sector.id.in_(ids), Sector.archived_at.is_(None))
-        )
-    }
-    missing = [str(sector_id) for sector_id in ids if sector_id not in found]
-    if missing:
-        errors.setdefault("sector_ids", []).append(
-            f"there is no sector {', '.join(missing)}; GET /api/v1/sectors lists them"
-        )
-        return []
-    return [found[sector_id] for sector_id in ids]
-
-
-def _check_city(city_id: int, errors: dict) -> None:
-    city = db.session.get(PartnerCity, city_id)
-    if city is None or city.is_archived:
-        errors.setdefault("city_id", []).append(
-            f"there is no partner city {city_id}; GET /api/v1/cities lists them"
-        )
-
-
 def _check_focal_point(user: User, data: dict) -> None:
     if user.role != Role.CITY:
         return
@@ -140,15 +105,11 @@ def _check_focal_point(user: User, data: dict) -> None:
     )
 
 
-def _service_data(data: dict, errors: dict) -> dict:
-    values = {key: data[key] for key in (*TEXT_FIELDS, "city_id", "status", "visibility")
-              if key in data}  # fmt: skip
+def _service_data(data: dict) -> dict:
+    values = {key: data[key] for key in (*TEXT_FIELDS, "city_id", "status", "visibility",
+              "sector_ids") if key in data}  # fmt: skip
     if "funding" in data:
         values["funding"] = sorted(data["funding"])
-    if "sector_ids" in data:
-        values["sectors"] = _sectors(data["sector_ids"], errors)
-    if "city_id" in data:
-        _check_city(data["city_id"], errors)
     return values
 
 
@@ -174,12 +135,7 @@ def create_need_view():
     )
     data = strip_strings(json_body(schemas.NEED_CREATE))
     _check_focal_point(user, data)
-    errors: dict[str, list[str]] = {}
-    _check_texts(data, errors)
-    values = _service_data(data, errors)
-    if errors:
-        raise ApiError(422, "Some fields are missing or invalid; nothing was saved.", errors)
-    need = create_need(values, user, source="api")
+    need = create_need(_service_data(data), user, source="api")
     db.session.commit()
     return created(serializers.need(need), f"/api/v1/needs/{need.id}")
 
@@ -204,14 +160,8 @@ def update_need_view(need_id: int):
     require(can_edit_need(user, need), "Your account may not change this need.")
     data = strip_strings(json_body(schemas.NEED_UPDATE))
     _check_focal_point(user, data)
-    errors: dict[str, list[str]] = {}
-    values = _service_data(data, errors)
-    merged = {field: values.get(field, getattr(need, field)) for field in TEXT_FIELDS}
-    _check_texts(merged, errors)
-    if errors:
-        raise ApiError(422, "Some fields are missing or invalid; nothing was saved.", errors)
     try:
-        update_need(need, values, user, expected_version=data["version"], source="api")
+        update_need(need, _service_data(data), user, expected_version=data["version"], source="api")
     except (ConflictError, StaleDataError):
         db.session.rollback()
         raise conflict(db.session.get(Need, need_id), data["version"], "need") from None
