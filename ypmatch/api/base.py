@@ -72,7 +72,7 @@ class ApiParser(FlaskParser):
         repeated = {
             name: ["give this parameter once"]
             for name, values in req.args.lists()
-            if len(values) > 1
+            if len(values) > 1 and name in schema.fields
         }
         if repeated:
             raise ApiError(400, "Some query parameters are invalid.", repeated)
@@ -106,7 +106,13 @@ def operation(tag: str, auth: str = "optional", errors: Iterable[int] = ()) -> C
     those its shape implies (see :mod:`ypmatch.api.description`). Summary and description
     come from the view's docstring."""
     responses = {str(status): {"description": "An error."} for status in errors}
-    return v1.doc(tags=[tag], security=SECURITY[auth], responses=responses)
+
+    def decorator(view: Callable) -> Callable:
+        return v1.doc(
+            operationId=view.__name__, tags=[tag], security=SECURITY[auth], responses=responses
+        )(view)
+
+    return decorator
 
 
 def query(schema) -> Callable:

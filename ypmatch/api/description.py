@@ -142,7 +142,7 @@ class ProblemsPlugin(BasePlugin):
                 statuses.add(403)  # the token's account may not do this
             if method == "patch":
                 statuses.add(409)  # the record changed since it was read
-            statuses |= {int(status) for status in responses if int(status) >= 400}
+            statuses |= {int(s) for s in responses if str(s).isdigit() and int(s) >= 400}
             for status in sorted(statuses):
                 responses[str(status)] = problem_response(status)
             for status, response in responses.items():

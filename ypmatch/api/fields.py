@@ -36,6 +36,35 @@ _NOT_IN_LINE = _CONTROL_CLASS + _escaped(LINE_BREAKS + DIRECTION_CONTROLS)
 NOT_BLANK = f"[^{_SPACE_CLASS}]"
 
 
+class Bounds(validate.Range):
+    """A number's bounds, worded as the API words its messages."""
+
+    def __call__(self, value):
+        if self.min is not None and value < self.min:
+            raise ma.ValidationError(f"must be at least {self.min}")
+        if self.max is not None and value > self.max:
+            raise ma.ValidationError(f"must be at most {self.max}")
+        return value
+
+
+class Size(validate.Length):
+    """A text's length (characters) or a list's (entries)."""
+
+    def __init__(self, min: int | None = None, max: int | None = None, unit: str = "characters"):  # noqa: A002
+        super().__init__(min=min, max=max)
+        self.unit = unit
+
+    def __call__(self, value):
+        if self.min is not None and len(value) < self.min:
+            raise ma.ValidationError("must not be empty" if self.min == 1 else "is too short")
+        if self.max is not None and len(value) > self.max:
+            raise ma.ValidationError(f"can have at most {self.max} {self.unit}")
+        return value
+
+
+WORDING = {"required": "is required", "null": "must not be null"}
+
+
 class Pattern(validate.Regexp):
     """A regular expression matched as JSON Schema does: ``$`` is the end of the text (in
     Python it also matches before a final line break)."""
@@ -54,7 +83,9 @@ class Pattern(validate.Regexp):
 class Text(fields.String):
     """Text without control characters; surrounding spaces are dropped, as the web forms
     do. ``one_line`` refuses line breaks and direction controls too (names, titles);
-    ``required`` texts must say something."""
+    ``says_something`` texts must not be blank."""
+
+    default_error_messages = {**WORDING, "invalid": "must be text"}
 
     def __init__(
         self, max_length: int, *, one_line: bool = False, says_something: bool = False, **kwargs
@@ -66,11 +97,13 @@ class Text(fields.String):
         else:
             pattern = f"^[^{excluded}]*$"
             message = "must be one line" if one_line else "must not contain control characters"
+        message = f"{message} without control characters"
         validators = [
-            validate.Length(min=1 if says_something else None, max=max_length),
-            Pattern(pattern, f"{message} without control characters"),
+            Size(min=1 if says_something else None, max=max_length),
+            Pattern(pattern, message),
         ]
-        super().__init__(validate=validators, **kwargs)
+        metadata = {**kwargs.pop("metadata", {}), "x-pattern-message": message}
+        super().__init__(validate=validators, metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -94,6 +127,8 @@ class Text(fields.String):
 class Plain(fields.String):
     """A text the API returns as it is stored ("" for none)."""
 
+    default_error_messages = {**WORDING, "invalid": "must be text"}
+
     def _serialize(self, value, attr, obj, **kwargs):
         return "" if value is None else str(value)
 
@@ -103,7 +138,8 @@ class Choice(Plain):
 
     def __init__(self, values, **kwargs):
         self.values = [str(value) for value in values]
-        super().__init__(validate=validate.OneOf(self.values), **kwargs)
+        error = "must be one of: " + ", ".join(value for value in self.values if value)
+        super().__init__(validate=validate.OneOf(self.values, error=error), **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None and self.allow_none:
@@ -114,8 +150,14 @@ class Choice(Plain):
 class WholeNumber(fields.Integer):
     """A JSON integer: true, "3" and 3.5 are refused; 3.0 is 3, as in JSON Schema."""
 
+    default_error_messages = {
+        **WORDING,
+        "invalid": "must be a whole number",
+        "too_large": "is out of range",
+    }
+
     def __init__(self, minimum: int | None = None, maximum: int | None = None, **kwargs):
-        validators = [validate.Range(min=minimum, max=maximum)]
+        validators = [Bounds(min=minimum, max=maximum)]
         super().__init__(strict=True, validate=validators, **kwargs)
 
     def _validated(self, value):
@@ -148,6 +190,8 @@ def QueryId(**kwargs) -> QueryNumber:  # noqa: N802  (a field, named like one)
 class Flag(fields.Boolean):
     """true or false in JSON; in a query string true/1 or false/0."""
 
+    default_error_messages = {**WORDING, "invalid": "must be true or false"}
+
     truthy = {True, "true", "1"}
     falsy = {False, "false", "0"}
 
@@ -170,7 +214,7 @@ class JsonFlag(Flag):
 class Day(fields.Date):
     """A date written YYYY-MM-DD."""
 
-    default_error_messages = {"invalid": "must be a date written YYYY-MM-DD"}
+    default_error_messages = {**WORDING, "invalid": "must be a date written YYYY-MM-DD"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
@@ -203,6 +247,8 @@ class Timestamp(fields.DateTime):
 class Items(fields.List):
     """A list; none stored is an empty list."""
 
+    default_error_messages = {**WORDING, "invalid": "must be a list"}
+
     def _serialize(self, value, attr, obj, **kwargs):
         return super()._serialize(value or [], attr, obj, **kwargs)
 
@@ -217,6 +263,6 @@ def Distinct(item: fields.Field, max_items: int | None = None, **kwargs) -> fiel
     """A list without repeats (``uniqueItems`` in the description)."""
     validators = [unique]
     if max_items:
-        validators.append(validate.Length(max=max_items))
+        validators.append(Size(max=max_items, unit="entries"))
     metadata = {**kwargs.pop("metadata", {}), "uniqueItems": True}
     return Items(item, validate=validators, metadata=metadata, **kwargs)

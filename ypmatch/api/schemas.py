@@ -21,6 +21,7 @@ from ypmatch.api.fields import (
     Pattern,
     Plain,
     Score,
+    Size,
     Text,
     Timestamp,
     WholeNumber,
@@ -49,13 +50,18 @@ VERSION_HELP = "The version you last read; if the record changed since, the answ
 class Strict(ma.Schema):
     """Fields the resource does not have are refused, so a typo is not silently ignored."""
 
-    error_messages = {
-        "unknown": "is not a field of this resource (or not one a client sets)",
-        "type": "the body must be a JSON object with the fields of this resource",
-    }
+    error_messages = {"type": "the body must be a JSON object with the fields of this resource"}
 
     class Meta:
         unknown = ma.RAISE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        known = ", ".join(sorted(self.load_fields))
+        self.error_messages = {
+            **self.error_messages,
+            "unknown": f"is not a field of this resource; the fields are: {known}",
+        }
 
 
 def one_of_present(first: str, second: str) -> dict:
@@ -200,7 +206,7 @@ class CompanySchema(Strict):
     size = Choice(CompanySize)
     website = Plain(
         validate=[
-            ma.validate.Length(max=300),
+            Size(max=300),
             Pattern(WEBSITE, "must be empty or an address starting with http:// or https://"),
         ],
         metadata={"description": "Empty, or an address starting with http:// or https://."},
