@@ -51,11 +51,7 @@ def me():
 @v1.response(200, page_of(CitySchema), description="A page of partner cities.")
 def list_cities(args: dict):
     """Partner cities"""
-    archived = (
-        PartnerCity.archived_at.is_not(None)
-        if _archived(args)
-        else (PartnerCity.archived_at.is_(None))
-    )
+    archived = sa.not_(PartnerCity.is_current) if _archived(args) else PartnerCity.is_current
     return paginate(
         sa.select(PartnerCity).where(archived).order_by(PartnerCity.name_en, PartnerCity.id), args
     )
@@ -79,7 +75,7 @@ def get_city(city_id: int):
 @v1.response(200, page_of(SectorSchema), description="A page of sectors.")
 def list_sectors(args: dict):
     """The sector taxonomy"""
-    archived = Sector.archived_at.is_not(None) if _archived(args) else Sector.archived_at.is_(None)
+    archived = sa.not_(Sector.is_current) if _archived(args) else Sector.is_current
     return paginate(sa.select(Sector).where(archived).order_by(Sector.id), args)
 
 

@@ -210,7 +210,7 @@ def list_technologies(args: dict, company_id: int):
     company = _visible_company(company_id)
     technologies = sa.select(Technology).where(Technology.company_id == company.id)
     if not can_edit_company(api_user(), company):
-        technologies = technologies.where(Technology.archived_at.is_(None))
+        technologies = technologies.where(Technology.is_current)
     return paginate(technologies.order_by(Technology.id), args)
 
 

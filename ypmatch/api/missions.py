@@ -76,9 +76,7 @@ def list_missions(args: dict):
     for curators and the city's focal point.
     """
     user = require_user()
-    missions = sa.select(Mission).where(
-        Mission.archived_at.is_(None), visible_missions_condition(user)
-    )
+    missions = sa.select(Mission).where(Mission.is_current, visible_missions_condition(user))
     if args.get("city"):
         missions = missions.where(Mission.city_id == args["city"])
     if args.get("status"):
@@ -168,7 +166,7 @@ class OutcomeArgs(PageArgs):
 def list_outcomes(args: dict):
     """Outcomes of pairs (curators)"""
     require_staff("Only bureau curators read outcomes.")
-    outcomes = sa.select(Outcome).where(Outcome.archived_at.is_(None))
+    outcomes = sa.select(Outcome).where(Outcome.is_current)
     for name, column in (
         ("kind", Outcome.kind),
         ("mission", Outcome.mission_id),

@@ -28,7 +28,7 @@ from ypmatch.api.schemas import CompanyMatchesSchema, NeedChangeSchema, NeedSche
 from ypmatch.extensions import db
 from ypmatch.matching import Boosts
 from ypmatch.models import Need, NeedStatus, Role, User
-from ypmatch.permissions import can_edit_need, can_view_need
+from ypmatch.permissions import can_edit_need, can_see_matches, can_view_need
 from ypmatch.services.matching import companies_for_need
 from ypmatch.services.needs import NeedFilters, create_need, needs_query, update_need
 from ypmatch.services.records import ConflictError
@@ -188,7 +188,7 @@ def need_matches(args: dict, need_id: int):
     user = require_user()
     need = _visible_need(need_id)
     require(
-        user.is_staff or (user.role == Role.CITY and user.city_id == need.city_id),
+        can_see_matches(user, need),
         "Only bureau curators and the focal point of the need's city see its matches.",
     )
     boosts = Boosts(sector_overlap=args["boost_sector"], overseas_experience=args["boost_overseas"])

@@ -45,7 +45,7 @@ def active_sectors_by_id(ids: list[int], errors: FieldErrors, field: str = "sect
     found = {
         sector.id: sector
         for sector in db.session.scalars(
-            sa.select(Sector).where(Sector.id.in_(ids), Sector.archived_at.is_(None))
+            sa.select(Sector).where(Sector.id.in_(ids), Sector.is_current)
         )
     }
     missing = [str(sector_id) for sector_id in ids if sector_id not in found]
@@ -72,7 +72,7 @@ def listed_needs_by_id(ids: list[int], errors: FieldErrors, field: str = "need_i
         for need in db.session.scalars(
             sa.select(Need).where(
                 Need.id.in_(ids),
-                Need.archived_at.is_(None),
+                Need.is_current,
                 Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION]),
             )
         )
