@@ -115,7 +115,7 @@ def register_blueprints(app: Flask) -> None:
 
     from ypmatch import api
 
-    app.register_blueprint(api.blueprint)
+    api.register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

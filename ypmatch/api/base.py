@@ -1,129 +1,199 @@
-"""The ``/api/v1`` blueprint: bearer-token authentication, problem responses, and the
-operation registry the OpenAPI description is built from.
+"""The ``/api/v1`` blueprint (flask-smorest): bearer-token authentication, request bodies
+and query strings read by the resources' marshmallow schemas, errors as problem details.
 
 Only ``Authorization: Bearer <token>`` authenticates: the session cookie is never read
 here, so a browser that is signed in cannot be made to call the API (no CSRF exposure).
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+import json
+from collections.abc import Callable, Iterable
+from copy import deepcopy
+from functools import wraps
 
-from flask import Blueprint, g, request
+import flask_smorest
+import marshmallow as ma
+from flask import g, request
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
+from ypmatch.api.fields import MAX_ID, QueryNumber
 from ypmatch.api.problems import ApiError, from_api_error, from_http_exception
-from ypmatch.api.validation import MAX_ID
 from ypmatch.extensions import db
 from ypmatch.models import User
+from ypmatch.services.rules import InvalidFields
 from ypmatch.services.tokens import authenticate_token
 
-v1 = Blueprint("v1", __name__, url_prefix="/v1")
 API_PREFIX = "/api/v1"
 ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 413, 415, 422, 500)
 MAX_PER_PAGE = 100
+INVALID = "Some fields are missing or invalid; nothing was saved."
 
 
-@dataclass
-class Operation:
-    """One documented API operation; the route and its OpenAPI entry come from here."""
-
-    method: str
-    path: str
-    endpoint: str
-    summary: str
-    tag: str
-    description: str = ""
-    # "public": anyone; "optional": a token widens what is seen; "required".
-    auth: str = "optional"
-    parameters: list[dict] = field(default_factory=list)
-    request_body: dict | None = None
-    responses: dict[int, tuple[str, dict | None]] = field(default_factory=dict)
-    errors: tuple[int, ...] = ()
-
-
-OPERATIONS: list[Operation] = []
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as ``{field: [message, …]}`` (list entries counted
+    from 1: ``sector_ids`` entry 2 → "entry 2: …")."""
+    if isinstance(messages, list | tuple):
+        return {prefix or "_body": [str(message) for message in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        if isinstance(key, int):
+            for name, items in _flatten(value, prefix).items():
+                flat.setdefault(name, []).extend(f"entry {key + 1}: {item}" for item in items)
+            continue
+        name = "_body" if key == "_schema" else key
+        for field, items in _flatten(value, f"{prefix}.{name}" if prefix else name).items():
+            flat.setdefault(field, []).extend(items)
+    return flat
 
 
-def api_route(
-    method: str,
-    path: str,
-    *,
-    summary: str,
-    tag: str,
-    description: str = "",
-    auth: str = "optional",
-    parameters: list[dict] = (),
-    request_body: dict | None = None,
-    responses: dict[int, tuple[str, dict | None]],
-    errors: tuple[int, ...] = (),
-) -> Callable:
-    """Register a view on ``/api/v1`` and document it. Path parameters are ids: ``{need_id}``."""
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+class ApiParser(FlaskParser):
+    """Strict JSON (a JSON media type, no NaN, a depth Python can read) and problem details
+    for whatever does not fit the schema."""
+
+    def _raw_load_json(self, req):
+        if req.mimetype != "application/json":
+            raise ApiError(
+                415, "Send the body as JSON with the header 'Content-Type: application/json'."
+            )
+        try:
+            return json.loads(
+                req.get_data(cache=True).decode("utf-8"), parse_constant=_refuse_constant
+            )
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ApiError(400, f"The body is not valid JSON: {error}.") from None
+        except RecursionError:
+            raise ApiError(400, "The body is nested too deeply to be read.") from None
+
+    def load_querystring(self, req, schema):
+        repeated = {
+            name: ["give this parameter once"]
+            for name, values in req.args.lists()
+            if len(values) > 1 and name in schema.fields
+        }
+        if repeated:
+            raise ApiError(400, "Some query parameters are invalid.", repeated)
+        return super().load_querystring(req, schema)
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        status = error_status_code or self.DEFAULT_VALIDATION_STATUS
+        messages = error.messages
+        if isinstance(messages, dict) and len(messages) == 1:
+            messages = next(iter(messages.values()))  # drop the location ("json", "query")
+        if status == 400:
+            raise ApiError(400, "Some query parameters are invalid.", _flatten(messages))
+        raise ApiError(status, INVALID, _flatten(messages))
+
+
+class ApiBlueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = ApiParser()
+
+
+v1 = ApiBlueprint("v1", __name__, url_prefix="/v1")
+
+
+# -- what operations declare ------------------------------------------------------------------
+
+# "optional": a token widens what is seen; "required": no answer without one.
+SECURITY = {"optional": [{}, {"bearerAuth": []}], "required": [{"bearerAuth": []}]}
+
+
+def operation(tag: str, auth: str = "optional", errors: Iterable[int] = ()) -> Callable:
+    """The operation's tag, whether it needs a token, and the errors it may answer besides
+    those its shape implies (see :mod:`ypmatch.api.description`). Summary and description
+    come from the view's docstring."""
+    responses = {str(status): {"description": "An error."} for status in errors}
 
     def decorator(view: Callable) -> Callable:
-        rule = path.replace("{", "<int:").replace("}", ">")
-        v1.add_url_rule(rule, view.__name__, view, methods=[method])
-        OPERATIONS.append(
-            Operation(
-                method=method.lower(),
-                path=path,
-                endpoint=view.__name__,
-                summary=summary,
-                tag=tag,
-                description=description,
-                auth=auth,
-                parameters=list(parameters),
-                request_body=request_body,
-                responses=responses,
-                errors=errors,
-            )
-        )
-        return view
+        return v1.doc(
+            operationId=view.__name__, tags=[tag], security=SECURITY[auth], responses=responses
+        )(view)
 
     return decorator
 
 
-# -- parameters shared by several operations -----------------------------------------------
+def query(schema) -> Callable:
+    """Query parameters checked by ``schema``; a bad one answers 400 naming it."""
+    return v1.arguments(schema, location="query", error_status_code=400, as_kwargs=False)
 
 
-def query_parameter(name: str, schema: dict, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description}  # fmt: skip
+class RequestBody:
+    """The JSON body, read by ``schema`` when the view asks: who may call is settled first,
+    so a caller who may not is told so (401, 403, 404) whatever they sent."""
+
+    def __init__(self, schema: type[ma.Schema]):
+        self.schema = schema
+
+    def load(self) -> dict:
+        return v1.ARGUMENTS_PARSER.parse(
+            self.schema(), request, location="json", error_status_code=422
+        )
 
 
-PAGE_PARAMETERS = [
-    query_parameter(
-        "page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "Page number."
-    ),
-    query_parameter(
-        "per_page",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
-        f"Items per page (at most {MAX_PER_PAGE}).",
-    ),
-]
+def body(schema: type[ma.Schema]) -> Callable:
+    """The operation takes a JSON body described by ``schema``; the view gets a
+    :class:`RequestBody` to load once it has checked the caller."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, RequestBody(schema), **kwargs)
+
+        # Documented as flask-smorest documents its own ``arguments``.
+        wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))
+        arguments = wrapper._apidoc.setdefault("arguments", {})
+        arguments.setdefault("parameters", []).append(
+            {"in": "json", "required": True, "schema": schema}
+        )
+        return wrapper
+
+    return decorator
 
 
-def page_envelope(item_schema: dict) -> dict:
-    return {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": item_schema},
-            "page": {"type": "integer"},
-            "per_page": {"type": "integer"},
-            "total": {"type": "integer"},
-        },
-        "required": ["items", "page", "per_page", "total"],
-    }
+class PageArgs(ma.Schema):
+    page = QueryNumber(1, 100_000, load_default=1, metadata={"description": "Page number."})
+    per_page = QueryNumber(
+        1,
+        MAX_PER_PAGE,
+        load_default=20,
+        metadata={"description": f"Items per page (at most {MAX_PER_PAGE})."},
+    )
 
 
-def paginate(query, serialize: Callable[[Any], dict], args: dict) -> dict:
+_PAGE_SCHEMAS: dict[type, type] = {}
+
+
+def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    """The envelope of a list: ``{items, page, per_page, total}``."""
+    if item_schema not in _PAGE_SCHEMAS:
+        name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+        _PAGE_SCHEMAS[item_schema] = ma.Schema.from_dict(
+            {
+                "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+                "page": ma.fields.Integer(required=True),
+                "per_page": ma.fields.Integer(required=True),
+                "total": ma.fields.Integer(required=True),
+            },
+            name=name,
+        )
+    return _PAGE_SCHEMAS[item_schema]
+
+
+def paginate(query, args: dict, present: Callable = lambda record: record) -> dict:
     page = db.paginate(query, page=args["page"], per_page=args["per_page"], error_out=False)
     return {
-        "items": [serialize(item) for item in page.items],
+        "items": [present(item) for item in page.items],
         "page": args["page"],
         "per_page": args["per_page"],
         "total": page.total or 0,
     }
+
+
+def picked(data: dict, names: Iterable[str]) -> dict:
+    return {name: data[name] for name in names if name in data}
 
 
 # -- who is calling --------------------------------------------------------------------------
@@ -155,19 +225,33 @@ def require_staff(detail: str = "Only bureau curators may do this.") -> User:
     return user
 
 
-def get_or_404(model, record_id: int, label: str):
-    record = db.session.get(model, record_id) if 0 < record_id <= MAX_ID else None
-    if record is None:
-        raise ApiError(404, f"There is no {label} {record_id}, or your account may not see it.")
-    return record
-
-
 def not_found(label: str, record_id: int) -> ApiError:
     return ApiError(404, f"There is no {label} {record_id}, or your account may not see it.")
 
 
+def get_or_404(model, record_id: int, label: str):
+    record = db.session.get(model, record_id) if 0 < record_id <= MAX_ID else None
+    if record is None:
+        raise not_found(label, record_id)
+    return record
+
+
 def api_locale() -> str:
     return request.accept_languages.best_match(["en", "ja"]) or "en"
+
+
+def created(record, location: str):
+    return record, 201, {"Location": location}
+
+
+def conflict(record, expected: int, label: str) -> ApiError:
+    return ApiError(
+        409,
+        f"This {label} changed since you read it (you sent version {expected}, it is now at "
+        f"version {record.version}). Read it again, reapply your change and send the new "
+        "version.",
+        current_version=record.version,
+    )
 
 
 # -- hooks -------------------------------------------------------------------------------------
@@ -216,6 +300,13 @@ def api_error(error: ApiError):
     return from_api_error(error)
 
 
+@v1.errorhandler(InvalidFields)
+def invalid_fields(error: InvalidFields):
+    """A business rule of the service layer, broken: a 422 naming the fields."""
+    db.session.rollback()
+    return from_api_error(ApiError(422, INVALID, error.errors))
+
+
 def _http_error(error: HTTPException):
     db.session.rollback()
     return from_http_exception(error)
@@ -229,17 +320,3 @@ for _status in ERROR_STATUSES:
 def no_caching(response):
     response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def created(payload: dict, location: str):
-    return payload, 201, {"Location": location}
-
-
-def conflict(record, expected: int, label: str):
-    return ApiError(
-        409,
-        f"This {label} changed since you read it (you sent version {expected}, it is now at "
-        f"version {record.version}). Read it again, reapply your change and send the new "
-        "version.",
-        current_version=record.version,
-    )

@@ -2,26 +2,34 @@
 
 import sqlalchemy as sa
 
-from ypmatch.api import schemas, serializers
 from ypmatch.api.base import (
-    PAGE_PARAMETERS,
-    api_route,
+    PageArgs,
     api_user,
     get_or_404,
     not_found,
-    page_envelope,
+    operation,
+    page_of,
     paginate,
-    query_parameter,
+    query,
     require_staff,
     require_user,
+    v1,
 )
-from ypmatch.api.validation import query_args
+from ypmatch.api.fields import Flag, QueryId, Text
+from ypmatch.api.schemas import CitySchema, ConceptSchema, MeSchema, SectorSchema
 from ypmatch.models import PartnerCity, Sector
 from ypmatch.services.glossary import concepts_query
 
-ARCHIVED = query_parameter(
-    "archived", {"type": "boolean", "default": False}, "Curators: list archived records instead."
-)
+
+class ArchivedArgs(PageArgs):
+    archived = Flag(
+        load_default=False, metadata={"description": "Curators: list archived records instead."}
+    )
+
+
+class GlossaryArgs(PageArgs):
+    q = Text(100, metadata={"description": "Text in the key, labels or surface forms."})
+    sector = QueryId(metadata={"description": "Only concepts of this sector (id)."})
 
 
 def _archived(args: dict) -> bool:
@@ -29,105 +37,56 @@ def _archived(args: dict) -> bool:
     return bool(args.get("archived")) and user is not None and user.is_staff
 
 
-@api_route(
-    "GET",
-    "/me",
-    summary="The account the token belongs to",
-    tag="account",
-    auth="required",
-    responses={200: ("Your account.", schemas.ME)},
-)
+@v1.get("/me")
+@operation("account", auth="required")
+@v1.response(200, MeSchema, description="Your account.")
 def me():
-    return serializers.me(require_user())
+    """The account the token belongs to"""
+    return require_user()
 
 
-CITY_LIST_PARAMETERS = [*PAGE_PARAMETERS, ARCHIVED]
-
-
-@api_route(
-    "GET",
-    "/cities",
-    summary="Partner cities",
-    tag="cities",
-    auth="public",
-    parameters=CITY_LIST_PARAMETERS,
-    responses={200: ("A page of partner cities.", page_envelope(schemas.CITY))},
-    errors=(400,),
-)
-def list_cities():
-    args = query_args(CITY_LIST_PARAMETERS)
-    archived = _archived(args)
-    query = (
-        sa.select(PartnerCity)
-        .where(
-            PartnerCity.archived_at.is_not(None) if archived else PartnerCity.archived_at.is_(None)
-        )
-        .order_by(PartnerCity.name_en, PartnerCity.id)
+@v1.get("/cities")
+@operation("cities")
+@query(ArchivedArgs)
+@v1.response(200, page_of(CitySchema), description="A page of partner cities.")
+def list_cities(args: dict):
+    """Partner cities"""
+    archived = sa.not_(PartnerCity.is_current) if _archived(args) else PartnerCity.is_current
+    return paginate(
+        sa.select(PartnerCity).where(archived).order_by(PartnerCity.name_en, PartnerCity.id), args
     )
-    return paginate(query, serializers.city, args)
 
 
-@api_route(
-    "GET",
-    "/cities/{city_id}",
-    summary="One partner city",
-    tag="cities",
-    auth="public",
-    responses={200: ("The city.", schemas.CITY)},
-    errors=(404,),
-)
+@v1.get("/cities/<int:city_id>")
+@operation("cities")
+@v1.response(200, CitySchema, description="The city.")
 def get_city(city_id: int):
+    """One partner city"""
     city = get_or_404(PartnerCity, city_id, "city")
     user = api_user()
     if city.is_archived and not (user and user.is_staff):
         raise not_found("city", city_id)
-    return serializers.city(city)
+    return city
 
 
-SECTOR_LIST_PARAMETERS = [*PAGE_PARAMETERS, ARCHIVED]
+@v1.get("/sectors")
+@operation("sectors")
+@query(ArchivedArgs)
+@v1.response(200, page_of(SectorSchema), description="A page of sectors.")
+def list_sectors(args: dict):
+    """The sector taxonomy"""
+    archived = sa.not_(Sector.is_current) if _archived(args) else Sector.is_current
+    return paginate(sa.select(Sector).where(archived).order_by(Sector.id), args)
 
 
-@api_route(
-    "GET",
-    "/sectors",
-    summary="The sector taxonomy",
-    tag="sectors",
-    auth="public",
-    parameters=SECTOR_LIST_PARAMETERS,
-    responses={200: ("A page of sectors.", page_envelope(schemas.SECTOR))},
-    errors=(400,),
-)
-def list_sectors():
-    args = query_args(SECTOR_LIST_PARAMETERS)
-    archived = _archived(args)
-    query = (
-        sa.select(Sector)
-        .where(Sector.archived_at.is_not(None) if archived else Sector.archived_at.is_(None))
-        .order_by(Sector.id)
-    )
-    return paginate(query, serializers.sector, args)
+@v1.get("/glossary")
+@operation("glossary", auth="required")
+@query(GlossaryArgs)
+@v1.response(200, page_of(ConceptSchema), description="A page of concepts.")
+def list_glossary(args: dict):
+    """Glossary concepts (curators)
 
-
-GLOSSARY_PARAMETERS = [
-    *PAGE_PARAMETERS,
-    query_parameter("q", schemas.text(100), "Text in the key, labels or surface forms."),
-    query_parameter("sector", schemas.identifier(), "Only concepts of this sector (id)."),
-]
-
-
-@api_route(
-    "GET",
-    "/glossary",
-    summary="Glossary concepts (curators)",
-    tag="glossary",
-    auth="required",
-    description="The bilingual concepts that let Japanese and English texts match.",
-    parameters=GLOSSARY_PARAMETERS,
-    responses={200: ("A page of concepts.", page_envelope(schemas.CONCEPT))},
-    errors=(400, 403),
-)
-def list_glossary():
+    The bilingual concepts that let Japanese and English texts match.
+    """
     require_staff("Only bureau curators may read the glossary.")
-    args = query_args(GLOSSARY_PARAMETERS)
-    query = concepts_query((args.get("q") or "").strip(), args.get("sector"))
-    return paginate(query, serializers.concept, args)
+    return paginate(concepts_query(args.get("q") or "", args.get("sector")), args)

@@ -1,37 +1,42 @@
 """Companies and their technologies (a member writes only their own company's), and the
 needs that fit a company."""
 
-import re
-
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from ypmatch.api import schemas, serializers
 from ypmatch.api.base import (
-    PAGE_PARAMETERS,
+    PageArgs,
+    RequestBody,
     api_locale,
-    api_route,
     api_user,
+    body,
     conflict,
     created,
     get_or_404,
     not_found,
-    page_envelope,
+    operation,
+    page_of,
     paginate,
-    query_parameter,
+    picked,
+    query,
     require,
     require_user,
+    v1,
 )
-from ypmatch.api.needs import MATCH_PARAMETERS, _sectors
-from ypmatch.api.problems import ApiError
-from ypmatch.api.validation import json_body, query_args, strip_strings
+from ypmatch.api.fields import Choice, Flag, QueryId, Text
+from ypmatch.api.needs import MatchArgs
+from ypmatch.api.schemas import (
+    CompanySchema,
+    NeedMatchesSchema,
+    TechnologyChangeSchema,
+    TechnologySchema,
+)
 from ypmatch.extensions import db
 from ypmatch.matching import Boosts
 from ypmatch.models import ApprovalStatus, Company, CompanySize, Need, Technology
 from ypmatch.permissions import (
     can_edit_company,
     can_edit_company_profile,
-    can_set_yport_membership,
     can_view_company,
     is_member_of,
 )
@@ -45,46 +50,58 @@ from ypmatch.services.companies import (
 from ypmatch.services.matching import matching_index, reason_views, visible_listed_need_ids
 from ypmatch.services.records import ConflictError
 
-INVALID = "Some fields are missing or invalid; nothing was saved."
-
-COMPANY_LIST_PARAMETERS = [
-    *PAGE_PARAMETERS,
-    query_parameter("q", schemas.text(200), "Text in the company's or its technologies' texts."),
-    query_parameter("sector", schemas.identifier(), "Companies with a technology in this sector."),
-    query_parameter("size", schemas.enum(CompanySize), "Company size."),
-    query_parameter("yport_member", {"type": "boolean"}, "Y-PORT Center members, or not."),
-    query_parameter(
-        "approval", schemas.enum(ApprovalStatus), "Curators: companies in this review state."
-    ),
-    query_parameter(
-        "archived", {"type": "boolean", "default": False}, "Curators: archived companies."
-    ),
-]
-
-
-@api_route(
-    "GET",
-    "/companies",
-    summary="Companies",
-    tag="companies",
-    description="Approved companies; curators also see those awaiting review.",
-    parameters=COMPANY_LIST_PARAMETERS,
-    responses={200: ("A page of companies.", page_envelope(schemas.COMPANY))},
-    errors=(400,),
+PROFILE_FIELDS = (
+    "name_ja",
+    "name_en",
+    "ward",
+    "size",
+    "website",
+    "overseas_countries",
+    "yport_member",
+    "description_ja",
+    "description_en",
 )
-def list_companies():
-    args = query_args(COMPANY_LIST_PARAMETERS)
+TECHNOLOGY_FIELDS = (
+    "title_ja",
+    "title_en",
+    "description_ja",
+    "description_en",
+    "track_record",
+    "sector_ids",
+)
+
+
+class CompanyArgs(PageArgs):
+    q = Text(200, metadata={"description": "Text in the company's or its technologies' texts."})
+    sector = QueryId(metadata={"description": "Companies with a technology in this sector (id)."})
+    size = Choice(CompanySize, metadata={"description": "Company size."})
+    yport_member = Flag(metadata={"description": "Y-PORT Center members, or not."})
+    approval = Choice(
+        ApprovalStatus, metadata={"description": "Curators: companies in this review state."}
+    )
+    archived = Flag(load_default=False, metadata={"description": "Curators: archived companies."})
+
+
+@v1.get("/companies")
+@operation("companies")
+@query(CompanyArgs)
+@v1.response(200, page_of(CompanySchema), description="A page of companies.")
+def list_companies(args: dict):
+    """Companies
+
+    Approved companies; curators also see those awaiting review.
+    """
     user = api_user()
     is_staff = user is not None and user.is_staff
     filters = CompanyFilters(
-        text=(args.get("q") or "").strip(),
+        text=args.get("q") or "",
         sector_id=args.get("sector"),
         size=args.get("size") or "",
         approval_status=(args.get("approval") or "") if is_staff else "",
         yport_member=args.get("yport_member"),
-        archived=bool(args.get("archived")) and is_staff,
+        archived=args["archived"] and is_staff,
     )
-    return paginate(companies_query(user, filters), serializers.company, args)
+    return paginate(companies_query(user, filters), args)
 
 
 def _visible_company(company_id: int) -> Company:
@@ -94,91 +111,56 @@ def _visible_company(company_id: int) -> Company:
     return company
 
 
-@api_route(
-    "GET",
-    "/companies/{company_id}",
-    summary="One company",
-    tag="companies",
-    responses={200: ("The company.", schemas.COMPANY)},
-    errors=(404,),
-)
+@v1.get("/companies/<int:company_id>")
+@operation("companies")
+@v1.response(200, CompanySchema, description="The company.")
 def get_company(company_id: int):
-    return serializers.company(_visible_company(company_id))
+    """One company"""
+    return _visible_company(company_id)
 
 
-PROFILE_FIELDS = (
-    "name_ja", "name_en", "ward", "size", "website", "overseas_countries", "yport_member",
-    "description_ja", "description_en",
-)  # fmt: skip
+@v1.patch("/companies/<int:company_id>")
+@operation("companies", auth="required")
+@body(CompanySchema)
+@v1.response(200, CompanySchema, description="The company as saved.")
+def update_company_view(sent: RequestBody, company_id: int):
+    """Change a company's profile
 
-
-@api_route(
-    "PATCH",
-    "/companies/{company_id}",
-    summary="Change a company's profile",
-    tag="companies",
-    auth="required",
-    description=(
-        "Members of the (approved) company, and curators. Send `version`. Only curators "
-        "change `yport_member`."
-    ),
-    request_body=schemas.COMPANY_UPDATE,
-    responses={200: ("The company as saved.", schemas.COMPANY)},
-    errors=(400, 403, 404, 409, 415, 422),
-)
-def update_company_view(company_id: int):
+    Members of the (approved) company, and curators. Send `version`. Only curators change
+    `yport_member`.
+    """
     user = require_user()
     company = _visible_company(company_id)
-    require(
-        can_edit_company_profile(user, company), "Only this company's members may change it."
-    )
-    data = strip_strings(json_body(schemas.COMPANY_UPDATE))
-    values = {key: data[key] for key in PROFILE_FIELDS if key in data}
+    require(can_edit_company_profile(user, company), "Only this company's members may change it.")
+    data = sent.load()
+    values = picked(data, PROFILE_FIELDS)
     if "overseas_countries" in values:
         values["overseas_countries"] = sorted(values["overseas_countries"])
-    errors: dict[str, list[str]] = {}
-    if values.get("yport_member", company.yport_member) != company.yport_member and not (
-        can_set_yport_membership(user)
-    ):
-        errors["yport_member"] = ["only the bureau sets Y-PORT Center membership"]
-    if values.get("website") and not re.search(schemas.WEBSITE, values["website"]):
-        errors["website"] = ["must be empty or an address starting with http:// or https://"]
-    if not (values.get("name_ja", company.name_ja) or values.get("name_en", company.name_en)):
-        errors["name_en"] = ["give the company name in Japanese or English"]
-    if errors:
-        raise ApiError(422, INVALID, errors)
     try:
         update_company(company, values, user, expected_version=data["version"], source="api")
     except (ConflictError, StaleDataError):
         db.session.rollback()
         raise conflict(db.session.get(Company, company_id), data["version"], "company") from None
     db.session.commit()
-    return serializers.company(company)
+    return company
 
 
-@api_route(
-    "GET",
-    "/companies/{company_id}/matches",
-    summary="Needs that fit a company",
-    tag="matches",
-    auth="required",
-    description=(
-        "The company's members and curators. Published needs the caller may see, each with "
-        "the company's technology that fits it best, the score and the reasons."
-    ),
-    parameters=MATCH_PARAMETERS,
-    responses={200: ("The best needs first.", {"type": "object", "properties": {
-        "items": {"type": "array", "items": schemas.NEED_MATCH}}, "required": ["items"]})},
-    errors=(400, 403, 404),
-)  # fmt: skip
-def company_matches(company_id: int):
+@v1.get("/companies/<int:company_id>/matches")
+@operation("matches", auth="required")
+@query(MatchArgs)
+@v1.response(200, NeedMatchesSchema, description="The best needs first.")
+def company_matches(args: dict, company_id: int):
+    """Needs that fit a company
+
+    The company's members and curators. Published needs the caller may see, each with the
+    company's technology that fits it best, the score and the reasons.
+    """
     user = require_user()
     company = _visible_company(company_id)
     require(
         user.is_staff or is_member_of(user, company),
         "Only this company's members and bureau curators see its matches.",
     )
-    args = query_args(MATCH_PARAMETERS)
     if not company.is_approved or company.is_archived:
         return {"items": []}
     index = matching_index()
@@ -199,14 +181,11 @@ def company_matches(company_id: int):
     return {
         "items": [
             {
-                "need": serializers.need_ref(needs[int(match.need_id)]),
-                "score": round(float(match.score), 4),
-                "technology": serializers.technology_ref(technologies[int(match.technology_id)]),
+                "need": needs[int(match.need_id)],
+                "score": match.score,
+                "technology": technologies[int(match.technology_id)],
                 "band": match.band,
-                "reasons": [
-                    serializers.reason(view)
-                    for view in reason_views(match.reasons, index.glossary, locale)
-                ],
+                "reasons": reason_views(match.reasons, index.glossary, locale),
             }
             for match in matches
         ]
@@ -221,73 +200,39 @@ def _by_id(model, ids: list[int]) -> dict:
 
 # -- technologies ----------------------------------------------------------------------------
 
-TECHNOLOGY_TEXTS = ("title_ja", "title_en", "description_ja", "description_en", "track_record")
 
-
-def _technology_values(data: dict, errors: dict) -> dict:
-    values = {key: data[key] for key in TECHNOLOGY_TEXTS if key in data}
-    if "sector_ids" in data:
-        values["sectors"] = _sectors(data["sector_ids"], errors)
-    return values
-
-
-def _check_technology_texts(values: dict, errors: dict) -> None:
-    if not (values.get("title_en") or values.get("title_ja")):
-        errors.setdefault("title_en", []).append("give a title in Japanese or English")
-    if not (values.get("description_en") or values.get("description_ja")):
-        errors.setdefault("description_en", []).append(
-            "describe the technology in Japanese or English"
-        )
-
-
-TECHNOLOGY_LIST_PARAMETERS = list(PAGE_PARAMETERS)
-
-
-@api_route(
-    "GET",
-    "/companies/{company_id}/technologies",
-    summary="A company's technologies",
-    tag="technologies",
-    parameters=TECHNOLOGY_LIST_PARAMETERS,
-    responses={200: ("A page of technologies.", page_envelope(schemas.TECHNOLOGY))},
-    errors=(400, 404),
-)
-def list_technologies(company_id: int):
+@v1.get("/companies/<int:company_id>/technologies")
+@operation("technologies")
+@query(PageArgs)
+@v1.response(200, page_of(TechnologySchema), description="A page of technologies.")
+def list_technologies(args: dict, company_id: int):
+    """A company's technologies"""
     company = _visible_company(company_id)
-    args = query_args(TECHNOLOGY_LIST_PARAMETERS)
-    query = sa.select(Technology).where(Technology.company_id == company.id)
+    technologies = sa.select(Technology).where(Technology.company_id == company.id)
     if not can_edit_company(api_user(), company):
-        query = query.where(Technology.archived_at.is_(None))
-    return paginate(query.order_by(Technology.id), serializers.technology, args)
+        technologies = technologies.where(Technology.is_current)
+    return paginate(technologies.order_by(Technology.id), args)
 
 
-@api_route(
-    "POST",
-    "/companies/{company_id}/technologies",
-    summary="Add a technology",
-    tag="technologies",
-    auth="required",
-    description="Members of the (approved) company, and curators.",
-    request_body=schemas.TECHNOLOGY_CREATE,
-    responses={201: ("The technology as saved.", schemas.TECHNOLOGY)},
-    errors=(400, 403, 404, 415, 422),
-)
-def create_technology_view(company_id: int):
+@v1.post("/companies/<int:company_id>/technologies")
+@operation("technologies", auth="required")
+@body(TechnologySchema)
+@v1.response(201, TechnologySchema, description="The technology as saved.")
+def create_technology_view(sent: RequestBody, company_id: int):
+    """Add a technology
+
+    Members of the (approved) company, and curators.
+    """
     user = require_user()
     company = _visible_company(company_id)
     require(
         can_edit_company(user, company),
         "Only members of this company, once it is approved, may add its technologies.",
     )
-    data = strip_strings(json_body(schemas.TECHNOLOGY_CREATE))
-    errors: dict[str, list[str]] = {}
-    values = _technology_values(data, errors)
-    _check_technology_texts(values, errors)
-    if errors:
-        raise ApiError(422, INVALID, errors)
-    technology = create_technology(company, values, user, source="api")
+    data = sent.load()
+    technology = create_technology(company, picked(data, TECHNOLOGY_FIELDS), user, source="api")
     db.session.commit()
-    return created(serializers.technology(technology), f"/api/v1/technologies/{technology.id}")
+    return created(technology, f"/api/v1/technologies/{technology.id}")
 
 
 def _visible_technology(technology_id: int) -> Technology:
@@ -300,43 +245,31 @@ def _visible_technology(technology_id: int) -> Technology:
     return technology
 
 
-@api_route(
-    "GET",
-    "/technologies/{technology_id}",
-    summary="One technology",
-    tag="technologies",
-    responses={200: ("The technology.", schemas.TECHNOLOGY)},
-    errors=(404,),
-)
+@v1.get("/technologies/<int:technology_id>")
+@operation("technologies")
+@v1.response(200, TechnologySchema, description="The technology.")
 def get_technology(technology_id: int):
-    return serializers.technology(_visible_technology(technology_id))
+    """One technology"""
+    return _visible_technology(technology_id)
 
 
-@api_route(
-    "PATCH",
-    "/technologies/{technology_id}",
-    summary="Change a technology",
-    tag="technologies",
-    auth="required",
-    description="Members of the technology's company, and curators. Send `version`.",
-    request_body=schemas.TECHNOLOGY_UPDATE,
-    responses={200: ("The technology as saved.", schemas.TECHNOLOGY)},
-    errors=(400, 403, 404, 409, 415, 422),
-)
-def update_technology_view(technology_id: int):
+@v1.patch("/technologies/<int:technology_id>")
+@operation("technologies", auth="required")
+@body(TechnologyChangeSchema)
+@v1.response(200, TechnologySchema, description="The technology as saved.")
+def update_technology_view(sent: RequestBody, technology_id: int):
+    """Change a technology
+
+    Members of the technology's company, and curators. Send `version`.
+    """
     user = require_user()
     technology = _visible_technology(technology_id)
     require(
         can_edit_company(user, technology.company),
         "Only members of this technology's company may change it.",
     )
-    data = strip_strings(json_body(schemas.TECHNOLOGY_UPDATE))
-    errors: dict[str, list[str]] = {}
-    values = _technology_values(data, errors)
-    merged = {key: values.get(key, getattr(technology, key)) for key in TECHNOLOGY_TEXTS}
-    _check_technology_texts(merged, errors)
-    if errors:
-        raise ApiError(422, INVALID, errors)
+    data = sent.load()
+    values = picked(data, TECHNOLOGY_FIELDS)
     try:
         update_technology(technology, values, user, expected_version=data["version"], source="api")
     except (ConflictError, StaleDataError):
@@ -344,4 +277,4 @@ def update_technology_view(technology_id: int):
         current = db.session.get(Technology, technology_id)
         raise conflict(current, data["version"], "technology") from None
     db.session.commit()
-    return serializers.technology(technology)
+    return technology

@@ -1,37 +1,31 @@
 """Joint survey missions and their shortlists; outcomes of company↔need pairs."""
 
-from datetime import date
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from ypmatch.api import schemas, serializers
 from ypmatch.api.base import (
-    PAGE_PARAMETERS,
-    api_route,
+    INVALID,
+    PageArgs,
+    RequestBody,
+    body,
     created,
     get_or_404,
     not_found,
-    page_envelope,
+    operation,
+    page_of,
     paginate,
-    query_parameter,
+    query,
     require_staff,
     require_user,
+    v1,
 )
+from ypmatch.api.fields import Choice, QueryId
 from ypmatch.api.problems import ApiError
-from ypmatch.api.validation import json_body, query_args, strip_strings
+from ypmatch.api.schemas import MissionSchema, OutcomeSchema
 from ypmatch.extensions import db
-from ypmatch.models import (
-    Company,
-    Mission,
-    MissionStatus,
-    Need,
-    NeedStatus,
-    Outcome,
-    OutcomeKind,
-    PartnerCity,
-    User,
-)
+from ypmatch.models import Mission, MissionCompany, MissionStatus, Need, Outcome, OutcomeKind, User
 from ypmatch.permissions import (
     can_view_mission,
     mission_needs_for,
@@ -41,57 +35,54 @@ from ypmatch.permissions import (
 from ypmatch.services.missions import (
     MissionError,
     active_participants,
-    create_mission,
     generate_shortlist,
+    plan_mission,
 )
-from ypmatch.services.outcomes import OutcomeError, record_outcome
-
-INVALID = "Some fields are missing or invalid; nothing was saved."
+from ypmatch.services.outcomes import OutcomeError, check_outcome_pair, record_outcome
 
 
-def _visible_missions(user: User) -> sa.Select:
-    return sa.select(Mission).where(
-        Mission.archived_at.is_(None), visible_missions_condition(user)
-    )
+@dataclass
+class MissionSeen:
+    """A mission as one caller sees it: the needs they may see, and the shortlist when it
+    is theirs to see (None otherwise)."""
+
+    mission: Mission
+    needs: list[Need]
+    shortlist: list[MissionCompany] | None
+
+    def __getattr__(self, name: str):
+        return getattr(self.mission, name)
 
 
-def _mission_json(user: User, mission: Mission) -> dict:
+def _seen_by(user: User, mission: Mission) -> MissionSeen:
     shortlist = active_participants(mission) if sees_mission_shortlist(user, mission) else None
-    return serializers.mission(mission, mission_needs_for(user, mission), shortlist)
+    return MissionSeen(mission, mission_needs_for(user, mission), shortlist)
 
 
-MISSION_LIST_PARAMETERS = [
-    *PAGE_PARAMETERS,
-    query_parameter("city", schemas.identifier(), "Only missions to this partner city (id)."),
-    query_parameter("status", schemas.enum(MissionStatus), "Only missions in this status."),
-]
+class MissionArgs(PageArgs):
+    city = QueryId(metadata={"description": "Only missions to this partner city (id)."})
+    status = Choice(MissionStatus, metadata={"description": "Only missions in this status."})
 
 
-@api_route(
-    "GET",
-    "/missions",
-    summary="Joint survey missions",
-    tag="missions",
-    auth="required",
-    description=(
-        "Curators see every mission, a focal point its city's, members of an approved company "
-        "those it was invited to (with only the needs they may see). "
-        "The shortlist is included for curators and the city's focal point."
-    ),
-    parameters=MISSION_LIST_PARAMETERS,
-    responses={200: ("A page of missions, latest first.", page_envelope(schemas.MISSION))},
-    errors=(400,),
-)
-def list_missions():
+@v1.get("/missions")
+@operation("missions", auth="required")
+@query(MissionArgs)
+@v1.response(200, page_of(MissionSchema), description="A page of missions, latest first.")
+def list_missions(args: dict):
+    """Joint survey missions
+
+    Curators see every mission, a focal point its city's, members of an approved company
+    those it was invited to (with only the needs they may see). The shortlist is included
+    for curators and the city's focal point.
+    """
     user = require_user()
-    args = query_args(MISSION_LIST_PARAMETERS)
-    query = _visible_missions(user)
+    missions = sa.select(Mission).where(Mission.is_current, visible_missions_condition(user))
     if args.get("city"):
-        query = query.where(Mission.city_id == args["city"])
+        missions = missions.where(Mission.city_id == args["city"])
     if args.get("status"):
-        query = query.where(Mission.status == args["status"])
-    query = query.order_by(Mission.start_date.desc(), Mission.id.desc())
-    return paginate(query, lambda mission: _mission_json(user, mission), args)
+        missions = missions.where(Mission.status == args["status"])
+    missions = missions.order_by(Mission.start_date.desc(), Mission.id.desc())
+    return paginate(missions, args, lambda mission: _seen_by(user, mission))
 
 
 def _visible_mission(user: User, mission_id: int) -> Mission:
@@ -101,101 +92,53 @@ def _visible_mission(user: User, mission_id: int) -> Mission:
     return mission
 
 
-@api_route(
-    "GET",
-    "/missions/{mission_id}",
-    summary="One mission",
-    tag="missions",
-    auth="required",
-    responses={200: ("The mission.", schemas.MISSION)},
-    errors=(404,),
-)
+@v1.get("/missions/<int:mission_id>")
+@operation("missions", auth="required")
+@v1.response(200, MissionSchema, description="The mission.")
 def get_mission(mission_id: int):
+    """One mission"""
     user = require_user()
-    return _mission_json(user, _visible_mission(user, mission_id))
+    return _seen_by(user, _visible_mission(user, mission_id))
 
 
-def _mission_needs(ids: list[int], city_id: int, errors: dict) -> list[Need]:
-    if not ids:
-        return []
-    needs = {
-        need.id: need
-        for need in db.session.scalars(
-            sa.select(Need).where(
-                Need.id.in_(ids),
-                Need.archived_at.is_(None),
-                Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION]),
-            )
-        )
-    }
-    missing = [str(need_id) for need_id in ids if need_id not in needs]
-    if missing:
-        errors.setdefault("need_ids", []).append(f"there is no published need {', '.join(missing)}")
-    foreign = [str(need.id) for need in needs.values() if need.city_id != city_id]
-    if foreign:
-        errors.setdefault("need_ids", []).append(
-            f"need {', '.join(foreign)} belongs to another city than the mission's"
-        )
-    return [needs[need_id] for need_id in sorted(ids) if need_id in needs]
+@v1.post("/missions")
+@operation("missions", auth="required")
+@body(MissionSchema)
+@v1.response(201, MissionSchema, description="The mission as saved.")
+def create_mission_view(sent: RequestBody):
+    """Plan a mission
 
-
-@api_route(
-    "POST",
-    "/missions",
-    summary="Plan a mission",
-    tag="missions",
-    auth="required",
-    description="Curators. Generate its shortlist with POST /missions/{mission_id}/shortlist.",
-    request_body=schemas.MISSION_CREATE,
-    responses={201: ("The mission as saved.", schemas.MISSION)},
-    errors=(400, 403, 415, 422),
-)
-def create_mission_view():
+    Curators. Generate its shortlist with POST /missions/{mission_id}/shortlist.
+    """
     user = require_staff("Only bureau curators plan missions.")
-    data = strip_strings(json_body(schemas.MISSION_CREATE))
-    errors: dict[str, list[str]] = {}
-    city = db.session.get(PartnerCity, data["city_id"])
-    if city is None or city.is_archived:
-        errors["city_id"] = [f"there is no partner city {data['city_id']}"]
-    start = date.fromisoformat(data["start_date"]) if data.get("start_date") else None
-    end = date.fromisoformat(data["end_date"]) if data.get("end_date") else None
-    if start and end and end < start:
-        errors["end_date"] = ["the last day cannot be before the first"]
-    needs = _mission_needs(data.get("need_ids", []), data["city_id"], errors)
-    if errors:
-        raise ApiError(422, INVALID, errors)
+    data = sent.load()
     values = {
         "city_id": data["city_id"],
         "title": data["title"],
-        "start_date": start,
-        "end_date": end,
-        "slots": data.get("slots", 8),
+        "start_date": data.get("start_date"),
+        "end_date": data.get("end_date"),
+        "slots": data["slots"],
         "per_need_cap": data.get("per_need_cap"),
         "notes": data.get("notes", ""),
     }
     try:
-        mission = create_mission(values, needs, user, source="api")
+        mission = plan_mission(values, data.get("need_ids", []), user, source="api")
     except MissionError as error:
         raise ApiError(422, INVALID, {"need_ids": [str(error)]}) from None
     db.session.commit()
-    return created(_mission_json(user, mission), f"/api/v1/missions/{mission.id}")
+    return created(_seen_by(user, mission), f"/api/v1/missions/{mission.id}")
 
 
-@api_route(
-    "POST",
-    "/missions/{mission_id}/shortlist",
-    summary="Generate a mission's shortlist",
-    tag="missions",
-    auth="required",
-    description=(
-        "Curators. Runs the optimiser over the needs in scope; pinned, hand-added and invited "
-        "companies stay, excluded and declined ones never come back. 409 when the mission has "
-        "no needs in scope yet."
-    ),
-    responses={200: ("The mission with its new shortlist.", schemas.MISSION)},
-    errors=(403, 404, 409),
-)
+@v1.post("/missions/<int:mission_id>/shortlist")
+@operation("missions", auth="required", errors=(409,))
+@v1.response(200, MissionSchema, description="The mission with its new shortlist.")
 def generate_shortlist_view(mission_id: int):
+    """Generate a mission's shortlist
+
+    Curators. Runs the optimiser over the needs in scope; pinned, hand-added and invited
+    companies stay, excluded and declined ones never come back. 409 when the mission has no
+    needs in scope yet.
+    """
     user = require_staff("Only bureau curators generate shortlists.")
     mission = _visible_mission(user, mission_id)
     try:
@@ -203,34 +146,27 @@ def generate_shortlist_view(mission_id: int):
     except MissionError as error:
         raise ApiError(409, f"The shortlist cannot be generated: {error}.") from None
     db.session.commit()
-    return _mission_json(user, mission)
+    return _seen_by(user, mission)
 
 
 # -- outcomes --------------------------------------------------------------------------------
 
-OUTCOME_LIST_PARAMETERS = [
-    *PAGE_PARAMETERS,
-    query_parameter("kind", schemas.enum(OutcomeKind), "Only outcomes of this kind."),
-    query_parameter("mission", schemas.identifier(), "Only outcomes of this mission (id)."),
-    query_parameter("company", schemas.identifier(), "Only outcomes of this company (id)."),
-    query_parameter("need", schemas.identifier(), "Only outcomes of this need (id)."),
-]
+
+class OutcomeArgs(PageArgs):
+    kind = Choice(OutcomeKind, metadata={"description": "Only outcomes of this kind."})
+    mission = QueryId(metadata={"description": "Only outcomes of this mission (id)."})
+    company = QueryId(metadata={"description": "Only outcomes of this company (id)."})
+    need = QueryId(metadata={"description": "Only outcomes of this need (id)."})
 
 
-@api_route(
-    "GET",
-    "/outcomes",
-    summary="Outcomes of pairs (curators)",
-    tag="outcomes",
-    auth="required",
-    parameters=OUTCOME_LIST_PARAMETERS,
-    responses={200: ("A page of outcomes, latest first.", page_envelope(schemas.OUTCOME))},
-    errors=(400, 403),
-)
-def list_outcomes():
+@v1.get("/outcomes")
+@operation("outcomes", auth="required")
+@query(OutcomeArgs)
+@v1.response(200, page_of(OutcomeSchema), description="A page of outcomes, latest first.")
+def list_outcomes(args: dict):
+    """Outcomes of pairs (curators)"""
     require_staff("Only bureau curators read outcomes.")
-    args = query_args(OUTCOME_LIST_PARAMETERS)
-    query = sa.select(Outcome).where(Outcome.archived_at.is_(None))
+    outcomes = sa.select(Outcome).where(Outcome.is_current)
     for name, column in (
         ("kind", Outcome.kind),
         ("mission", Outcome.mission_id),
@@ -238,68 +174,41 @@ def list_outcomes():
         ("need", Outcome.need_id),
     ):
         if args.get(name):
-            query = query.where(column == args[name])
-    query = query.order_by(Outcome.occurred_on.desc(), Outcome.id.desc())
-    return paginate(query, serializers.outcome, args)
+            outcomes = outcomes.where(column == args[name])
+    outcomes = outcomes.order_by(Outcome.occurred_on.desc(), Outcome.id.desc())
+    return paginate(outcomes, args)
 
 
-@api_route(
-    "GET",
-    "/outcomes/{outcome_id}",
-    summary="One outcome (curators)",
-    tag="outcomes",
-    auth="required",
-    responses={200: ("The outcome.", schemas.OUTCOME)},
-    errors=(403, 404),
-)
+@v1.get("/outcomes/<int:outcome_id>")
+@operation("outcomes", auth="required")
+@v1.response(200, OutcomeSchema, description="The outcome.")
 def get_outcome(outcome_id: int):
+    """One outcome (curators)"""
     require_staff("Only bureau curators read outcomes.")
     outcome = get_or_404(Outcome, outcome_id, "outcome")
     if outcome.is_archived:
         raise not_found("outcome", outcome_id)
-    return serializers.outcome(outcome)
+    return outcome
 
 
-def _check_reference(model, record_id: int | None, field: str, label: str, errors: dict):
-    if record_id is None:
-        return None
-    record = db.session.get(model, record_id)
-    if record is None or record.is_archived:
-        errors[field] = [f"there is no {label} {record_id}"]
-        return None
-    return record
+@v1.post("/outcomes")
+@operation("outcomes", auth="required")
+@body(OutcomeSchema)
+@v1.response(201, OutcomeSchema, description="The outcome as saved.")
+def create_outcome_view(sent: RequestBody):
+    """Record an outcome
 
-
-@api_route(
-    "POST",
-    "/outcomes",
-    summary="Record an outcome",
-    tag="outcomes",
-    auth="required",
-    description=(
-        "Curators. A dropped pair needs a reason; an amount is recorded only for a contract won."
-    ),
-    request_body=schemas.OUTCOME_CREATE,
-    responses={201: ("The outcome as saved.", schemas.OUTCOME)},
-    errors=(400, 403, 415, 422),
-)
-def create_outcome_view():
+    Curators. A dropped pair needs a reason; an amount is recorded only for a contract won.
+    """
     user = require_staff("Only bureau curators record outcomes.")
-    data = strip_strings(json_body(schemas.OUTCOME_CREATE))
-    errors: dict[str, list[str]] = {}
-    company = _check_reference(Company, data["company_id"], "company_id", "company", errors)
-    if company is not None and not company.is_approved:
-        errors["company_id"] = [f"company {company.id} is not approved"]
-    _check_reference(Need, data["need_id"], "need_id", "need", errors)
-    _check_reference(Mission, data.get("mission_id"), "mission_id", "mission", errors)
-    if errors:
-        raise ApiError(422, INVALID, errors)
+    data = sent.load()
+    check_outcome_pair(data)
     values = {
         "company_id": data["company_id"],
         "need_id": data["need_id"],
         "mission_id": data.get("mission_id"),
         "kind": data["kind"],
-        "occurred_on": date.fromisoformat(data["occurred_on"]),
+        "occurred_on": data["occurred_on"],
         "funding_source": data.get("funding_source", ""),
         "amount_jpy": Decimal(data["amount_jpy"]) if data.get("amount_jpy") is not None else None,
         "reason": data.get("reason", ""),
@@ -310,4 +219,4 @@ def create_outcome_view():
     except OutcomeError as error:
         raise ApiError(422, INVALID, {"kind": [str(error)]}) from None
     db.session.commit()
-    return created(serializers.outcome(outcome), f"/api/v1/outcomes/{outcome.id}")
+    return created(outcome, f"/api/v1/outcomes/{outcome.id}")

@@ -1,76 +1,94 @@
 """City needs: listed for everyone as on the web, written by curators and focal points;
 the companies that match a need."""
 
-import sqlalchemy as sa
+import marshmallow as ma
 from sqlalchemy.orm.exc import StaleDataError
 
-from ypmatch.api import schemas, serializers
 from ypmatch.api.base import (
-    PAGE_PARAMETERS,
+    PageArgs,
+    RequestBody,
     api_locale,
-    api_route,
     api_user,
+    body,
     conflict,
     created,
     get_or_404,
     not_found,
-    page_envelope,
+    operation,
+    page_of,
     paginate,
-    query_parameter,
+    picked,
+    query,
     require,
     require_user,
+    v1,
 )
-from ypmatch.api.problems import ApiError
-from ypmatch.api.validation import json_body, query_args, strip_strings
+from ypmatch.api.fields import Choice, Flag, QueryId, QueryNumber, Text
+from ypmatch.api.schemas import CompanyMatchesSchema, NeedChangeSchema, NeedSchema
 from ypmatch.extensions import db
 from ypmatch.matching import Boosts
-from ypmatch.models import Need, NeedStatus, PartnerCity, Role, Sector, User
-from ypmatch.permissions import can_edit_need, can_view_need
+from ypmatch.models import Need, NeedStatus, Role, User
+from ypmatch.permissions import can_edit_need, can_see_matches, can_view_need
 from ypmatch.services.matching import companies_for_need
 from ypmatch.services.needs import NeedFilters, create_need, needs_query, update_need
 from ypmatch.services.records import ConflictError
 
-TEXT_FIELDS = ("title_en", "title_ja", "description_en", "description_ja", "timeline")
-
-NEED_LIST_PARAMETERS = [
-    *PAGE_PARAMETERS,
-    query_parameter("city", schemas.identifier(), "Only needs of this partner city (id)."),
-    query_parameter("sector", schemas.identifier(), "Only needs of this sector (id)."),
-    query_parameter("status", schemas.enum(NeedStatus), "Only needs in this status."),
-    query_parameter("q", schemas.text(200), "Text in the title, description or reference."),
-    query_parameter("lang", schemas.enum(["en", "ja"]), "Only needs written in this language."),
-    query_parameter(
-        "archived", {"type": "boolean", "default": False}, "Curators: archived needs instead."
-    ),
-]
-
-
-@api_route(
-    "GET",
-    "/needs",
-    summary="City needs",
-    tag="needs",
-    description=(
-        "Anonymous callers see public published needs; company members and focal points also "
-        "see needs shown to registered companies (and focal points their own city's drafts); "
-        "curators see everything."
-    ),
-    parameters=NEED_LIST_PARAMETERS,
-    responses={200: ("A page of needs, most recently changed first.", page_envelope(schemas.NEED))},
-    errors=(400,),
+NEED_FIELDS = (
+    "title_en",
+    "title_ja",
+    "description_en",
+    "description_ja",
+    "timeline",
+    "city_id",
+    "status",
+    "visibility",
+    "sector_ids",
 )
-def list_needs():
-    args = query_args(NEED_LIST_PARAMETERS)
+
+
+class NeedArgs(PageArgs):
+    city = QueryId(metadata={"description": "Only needs of this partner city (id)."})
+    sector = QueryId(metadata={"description": "Only needs of this sector (id)."})
+    status = Choice(NeedStatus, metadata={"description": "Only needs in this status."})
+    q = Text(200, metadata={"description": "Text in the title, description or reference."})
+    lang = Choice(["en", "ja"], metadata={"description": "Only needs written in this language."})
+    archived = Flag(
+        load_default=False, metadata={"description": "Curators: archived needs instead."}
+    )
+
+
+class MatchArgs(ma.Schema):
+    k = QueryNumber(1, 100, load_default=10, metadata={"description": "How many."})
+    boost_sector = Flag(
+        load_default=False, metadata={"description": "Favour companies in its sectors."}
+    )
+    boost_overseas = Flag(
+        load_default=False,
+        metadata={"description": "Favour companies with experience in the need's country."},
+    )
+
+
+@v1.get("/needs")
+@operation("needs")
+@query(NeedArgs)
+@v1.response(200, page_of(NeedSchema), description="A page of needs, most recently changed first.")
+def list_needs(args: dict):
+    """City needs
+
+    Anonymous callers see public published needs; company members and focal points also see
+    needs shown to registered companies (and focal points their own city's drafts); curators
+    see everything.
+    """
     user = api_user()
     filters = NeedFilters(
-        text=(args.get("q") or "").strip(),
+        text=args.get("q") or "",
         city_id=args.get("city"),
         sector_id=args.get("sector"),
         status=args.get("status") or "",
         language=args.get("lang") or "",
-        archived=bool(args.get("archived")) and user is not None and user.is_staff,
+        archived=args["archived"] and user is not None and user.is_staff,
     )
-    return paginate(needs_query(user, filters), serializers.need, args)
+    return paginate(needs_query(user, filters), args)
 
 
 def _visible_need(need_id: int) -> Need:
@@ -81,49 +99,12 @@ def _visible_need(need_id: int) -> Need:
     return need
 
 
-@api_route(
-    "GET",
-    "/needs/{need_id}",
-    summary="One need",
-    tag="needs",
-    responses={200: ("The need.", schemas.NEED)},
-    errors=(404,),
-)
+@v1.get("/needs/<int:need_id>")
+@operation("needs")
+@v1.response(200, NeedSchema, description="The need.")
 def get_need(need_id: int):
-    return serializers.need(_visible_need(need_id))
-
-
-def _check_texts(data: dict, errors: dict) -> None:
-    if not (data.get("title_en") or data.get("title_ja")):
-        errors.setdefault("title_en", []).append("give a title in English or Japanese")
-    if not (data.get("description_en") or data.get("description_ja")):
-        errors.setdefault("description_en", []).append("describe the need in English or Japanese")
-
-
-def _sectors(ids: list[int], errors: dict) -> list[Sector]:
-    if not ids:
-        return []
-    found = {
-        sector.id: sector
-        for sector in db.session.scalars(
-            sa.select(Sector).where(Sector.id.in_(ids), Sector.archived_at.is_(None))
-        )
-    }
-    missing = [str(sector_id) for sector_id in ids if sector_id not in found]
-    if missing:
-        errors.setdefault("sector_ids", []).append(
-            f"there is no sector {', '.join(missing)}; GET /api/v1/sectors lists them"
-        )
-        return []
-    return [found[sector_id] for sector_id in ids]
-
-
-def _check_city(city_id: int, errors: dict) -> None:
-    city = db.session.get(PartnerCity, city_id)
-    if city is None or city.is_archived:
-        errors.setdefault("city_id", []).append(
-            f"there is no partner city {city_id}; GET /api/v1/cities lists them"
-        )
+    """One need"""
+    return _visible_need(need_id)
 
 
 def _check_focal_point(user: User, data: dict) -> None:
@@ -140,134 +121,86 @@ def _check_focal_point(user: User, data: dict) -> None:
     )
 
 
-def _service_data(data: dict, errors: dict) -> dict:
-    values = {key: data[key] for key in (*TEXT_FIELDS, "city_id", "status", "visibility")
-              if key in data}  # fmt: skip
+def _service_data(data: dict) -> dict:
+    values = picked(data, NEED_FIELDS)
     if "funding" in data:
         values["funding"] = sorted(data["funding"])
-    if "sector_ids" in data:
-        values["sectors"] = _sectors(data["sector_ids"], errors)
-    if "city_id" in data:
-        _check_city(data["city_id"], errors)
     return values
 
 
-@api_route(
-    "POST",
-    "/needs",
-    summary="Submit a need",
-    tag="needs",
-    auth="required",
-    description=(
-        "Curators and city focal points. A focal point submits drafts for its own city and "
-        "sets neither status nor visibility."
-    ),
-    request_body=schemas.NEED_CREATE,
-    responses={201: ("The need as saved.", schemas.NEED)},
-    errors=(400, 403, 415, 422),
-)
-def create_need_view():
+@v1.post("/needs")
+@operation("needs", auth="required")
+@body(NeedSchema)
+@v1.response(201, NeedSchema, description="The need as saved.")
+def create_need_view(sent: RequestBody):
+    """Submit a need
+
+    Curators and city focal points. A focal point submits drafts for its own city and sets
+    neither status nor visibility.
+    """
     user = require_user()
     require(
         user.is_staff or user.role == Role.CITY,
         "Only bureau curators and city focal points submit needs.",
     )
-    data = strip_strings(json_body(schemas.NEED_CREATE))
+    data = sent.load()
     _check_focal_point(user, data)
-    errors: dict[str, list[str]] = {}
-    _check_texts(data, errors)
-    values = _service_data(data, errors)
-    if errors:
-        raise ApiError(422, "Some fields are missing or invalid; nothing was saved.", errors)
-    need = create_need(values, user, source="api")
+    need = create_need(_service_data(data), user, source="api")
     db.session.commit()
-    return created(serializers.need(need), f"/api/v1/needs/{need.id}")
+    return created(need, f"/api/v1/needs/{need.id}")
 
 
-@api_route(
-    "PATCH",
-    "/needs/{need_id}",
-    summary="Change a need",
-    tag="needs",
-    auth="required",
-    description=(
-        "Send only the fields to change, with the `version` you read. Curators change any "
-        "need; a focal point its own city's drafts (not status or visibility)."
-    ),
-    request_body=schemas.NEED_UPDATE,
-    responses={200: ("The need as saved.", schemas.NEED)},
-    errors=(400, 403, 404, 409, 415, 422),
-)
-def update_need_view(need_id: int):
+@v1.patch("/needs/<int:need_id>")
+@operation("needs", auth="required")
+@body(NeedChangeSchema)
+@v1.response(200, NeedSchema, description="The need as saved.")
+def update_need_view(sent: RequestBody, need_id: int):
+    """Change a need
+
+    Send only the fields to change, with the `version` you read. Curators change any need;
+    a focal point its own city's drafts (not status or visibility).
+    """
     user = require_user()
     need = _visible_need(need_id)
     require(can_edit_need(user, need), "Your account may not change this need.")
-    data = strip_strings(json_body(schemas.NEED_UPDATE))
+    data = sent.load()
     _check_focal_point(user, data)
-    errors: dict[str, list[str]] = {}
-    values = _service_data(data, errors)
-    merged = {field: values.get(field, getattr(need, field)) for field in TEXT_FIELDS}
-    _check_texts(merged, errors)
-    if errors:
-        raise ApiError(422, "Some fields are missing or invalid; nothing was saved.", errors)
     try:
-        update_need(need, values, user, expected_version=data["version"], source="api")
+        update_need(need, _service_data(data), user, expected_version=data["version"], source="api")
     except (ConflictError, StaleDataError):
         db.session.rollback()
         raise conflict(db.session.get(Need, need_id), data["version"], "need") from None
     db.session.commit()
-    return serializers.need(need)
+    return need
 
 
-MATCH_PARAMETERS = [
-    query_parameter(
-        "k", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "How many."
-    ),
-    query_parameter(
-        "boost_sector", {"type": "boolean", "default": False}, "Favour companies in its sectors."
-    ),
-    query_parameter(
-        "boost_overseas",
-        {"type": "boolean", "default": False},
-        "Favour companies with experience in the need's country.",
-    ),
-]
+@v1.get("/needs/<int:need_id>/matches")
+@operation("matches", auth="required")
+@query(MatchArgs)
+@v1.response(200, CompanyMatchesSchema, description="The best companies first.")
+def need_matches(args: dict, need_id: int):
+    """Companies that fit a need
 
-
-@api_route(
-    "GET",
-    "/needs/{need_id}/matches",
-    summary="Companies that fit a need",
-    tag="matches",
-    auth="required",
-    description=(
-        "Curators and the focal point of the need's city. Each company comes with its best "
-        "technology, its score and the reasons (shared concepts and terms) behind it. "
-        "Labels follow Accept-Language (en or ja)."
-    ),
-    parameters=MATCH_PARAMETERS,
-    responses={200: ("The best companies first.", {"type": "object", "properties": {
-        "items": {"type": "array", "items": schemas.COMPANY_MATCH}}, "required": ["items"]})},
-    errors=(400, 403, 404),
-)  # fmt: skip
-def need_matches(need_id: int):
+    Curators and the focal point of the need's city. Each company comes with its best
+    technology, its score and the reasons (shared concepts and terms) behind it. Labels
+    follow Accept-Language (en or ja).
+    """
     user = require_user()
     need = _visible_need(need_id)
     require(
-        user.is_staff or (user.role == Role.CITY and user.city_id == need.city_id),
+        can_see_matches(user, need),
         "Only bureau curators and the focal point of the need's city see its matches.",
     )
-    args = query_args(MATCH_PARAMETERS)
     boosts = Boosts(sector_overlap=args["boost_sector"], overseas_experience=args["boost_overseas"])
     matches = companies_for_need(need, api_locale(), k=args["k"], boosts=boosts)
     return {
         "items": [
             {
-                "company": serializers.named(match.company),
+                "company": match.company,
                 "score": round(float(match.score), 4),
-                "technology": serializers.technology_ref(match.technology),
+                "technology": match.technology,
                 "band": match.band,
-                "reasons": [serializers.reason(reason) for reason in match.reasons],
+                "reasons": match.reasons,
                 "decision": match.decision.status if match.decision else None,
             }
             for match in matches

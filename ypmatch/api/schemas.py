@@ -1,7 +1,31 @@
-"""JSON Schemas of the API: request bodies (checked by :mod:`ypmatch.api.validation`) and
-the resources it returns. :mod:`ypmatch.api.openapi` publishes them as they are here."""
+"""One marshmallow schema per resource: what a client sends (load) and what the API returns
+(dump), and from both the resource's entry in the OpenAPI description.
+
+Rules that only span fields of one request are stated here (``JSON_SCHEMA_RULES``) for the
+description; the service layer checks them, with the rules that need the database.
+"""
+
+import marshmallow as ma
+from marshmallow import fields
 
 from ypmatch import labels
+from ypmatch.api.fields import (
+    MAX_ID,
+    NOT_BLANK,
+    Choice,
+    Day,
+    Distinct,
+    Identifier,
+    Items,
+    JsonFlag,
+    Pattern,
+    Plain,
+    Score,
+    Size,
+    Text,
+    Timestamp,
+    WholeNumber,
+)
 from ypmatch.models import (
     FUNDING_SOURCES,
     ApprovalStatus,
@@ -15,113 +39,33 @@ from ypmatch.models import (
     Visibility,
 )
 from ypmatch.models.companies import YOKOHAMA_WARDS
-from ypmatch.text_rules import json_schema_character_class
 
-MAX_ID = 2_147_483_647
-# The web forms refuse control characters other than tab and line breaks; so does the API.
-_CONTROL = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f"
-NO_CONTROL_CHARACTERS = f"^[^{_CONTROL}]*$"
-NOT_BLANK = "\\S"
-SAYS_SOMETHING = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
 WEBSITE = (
-    "^https?://[^\\s/?#\\u0000-\\u001f]+\\.[^\\s/?#\\u0000-\\u001f]+([/?#][^\\s\\u0000-\\u001f]*)?$"
+    "^(|https?://[^\\s/?#\\u0000-\\u001f]+\\.[^\\s/?#\\u0000-\\u001f]+"
+    "([/?#][^\\s\\u0000-\\u001f]*)?)$"
 )
+VERSION_HELP = "The version you last read; if the record changed since, the answer is 409."
 
 
-def text(max_length: int, description: str = "") -> dict:
-    schema = {
-        "type": "string",
-        "maxLength": max_length,
-        "pattern": NO_CONTROL_CHARACTERS,
-        "x-pattern-message": "must not contain control characters",
-    }
-    if description:
-        schema["description"] = description
-    return schema
+class Strict(ma.Schema):
+    """Fields the resource does not have are refused, so a typo is not silently ignored."""
 
+    error_messages = {"type": "the body must be a JSON object with the fields of this resource"}
 
-_NOT_IN_ONE_LINE = _CONTROL + json_schema_character_class()
+    class Meta:
+        unknown = ma.RAISE
 
-
-def line(max_length: int, description: str = "", required: bool = False) -> dict:
-    """A one-line string: a name, a title (no line breaks or direction controls)."""
-    schema = {
-        "type": "string",
-        "maxLength": max_length,
-        "pattern": (
-            f"^[^{_NOT_IN_ONE_LINE}]*[^\\s{_NOT_IN_ONE_LINE}][^{_NOT_IN_ONE_LINE}]*$"
-            if required
-            else f"^[^{_NOT_IN_ONE_LINE}]*$"
-        ),
-        "x-pattern-message": (
-            "must not be blank, and must be one line without control characters"
-            if required
-            else "must be one line without control characters"
-        ),
-    }
-    if required:
-        schema["minLength"] = 1
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def required_text(max_length: int, description: str = "") -> dict:
-    """Text that must say something (and has no control characters)."""
-    schema = {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": max_length,
-        "pattern": SAYS_SOMETHING,
-        "x-pattern-message": "must not be blank or contain control characters",
-    }
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def identifier(description: str = "") -> dict:
-    schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def nullable(schema: dict) -> dict:
-    kind = schema.get("type")
-    result = dict(schema)
-    if "enum" in schema:
-        result["enum"] = [*schema["enum"], None]
-    result["type"] = [kind, "null"] if isinstance(kind, str) else [*kind, "null"]
-    return result
-
-
-def enum(values, description: str = "") -> dict:
-    schema = {"type": "string", "enum": [str(value) for value in values]}
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def id_list(description: str) -> dict:
-    return {
-        "type": "array",
-        "items": identifier(),
-        "uniqueItems": True,
-        "maxItems": 100,
-        "description": description,
-    }
-
-
-def date_field(description: str = "") -> dict:
-    schema = {"type": "string", "format": "date"}
-    if description:
-        schema["description"] = description
-    return schema
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        known = ", ".join(sorted(self.load_fields))
+        self.error_messages = {
+            **self.error_messages,
+            "unknown": f"is not a field of this resource; the fields are: {known}",
+        }
 
 
 def one_of_present(first: str, second: str) -> dict:
-    """At least one of two text fields must say something (the web forms' rule)."""
+    """At least one of two texts says something (the service's rule, described)."""
     return {
         "anyOf": [
             {"required": [first], "properties": {first: {"pattern": NOT_BLANK}}},
@@ -130,140 +74,164 @@ def one_of_present(first: str, second: str) -> dict:
     }
 
 
-def body(properties: dict, required: list[str] = (), all_of: list[dict] = ()) -> dict:
-    schema = {
-        "type": "object",
-        "properties": properties,
-        "required": list(required),
-        "additionalProperties": False,
-    }
-    if all_of:
-        schema["allOf"] = list(all_of)
-    return schema
+def _read(field: fields.Field) -> fields.Field:
+    field.dump_only = True
+    return field
 
 
-VERSION = {
-    "type": "integer",
-    "minimum": 1,
-    "maximum": MAX_ID,
-    "description": "The version you last read; if the record changed since, the answer is 409.",
-}
+class SectorSchema(Strict):
+    id = _read(fields.Integer())
+    slug = _read(Plain())
+    name_en = _read(Plain())
+    name_ja = _read(Plain())
 
-# -- request bodies ----------------------------------------------------------------------
 
-NEED_FIELDS = {
-    "city_id": identifier("The partner city. A city focal point gives its own city."),
-    "title_en": line(200, "Title in English."),
-    "title_ja": line(200, "Title in Japanese."),
-    "description_en": text(10000),
-    "description_ja": text(10000),
-    "sector_ids": id_list("Sectors, by id (see /sectors)."),
-    "status": enum(NeedStatus, "Curators only."),
-    "visibility": enum(Visibility, "Curators only."),
-    "funding": {
-        "type": "array",
-        "items": enum(FUNDING_SOURCES),
-        "uniqueItems": True,
-        "description": "Funding hints.",
-    },
-    "timeline": line(120, "For example '2027–2029'."),
-}
-NEED_CREATE = body(
-    NEED_FIELDS,
-    required=["city_id"],
-    all_of=[
+class NamedRefSchema(Strict):
+    id = _read(fields.Integer())
+    name_en = _read(Plain())
+    name_ja = _read(Plain())
+
+
+class CitySchema(Strict):
+    id = _read(fields.Integer())
+    slug = _read(Plain())
+    name_en = _read(Plain())
+    name_ja = _read(Plain())
+    country_code = _read(Plain())
+    region = _read(Choice(Region))
+    relationship = _read(Choice(Relationship))
+    relationship_date = _read(fields.Date(allow_none=True))
+    population = _read(fields.Integer(allow_none=True))
+    latitude = _read(fields.Float(allow_none=True))
+    longitude = _read(fields.Float(allow_none=True))
+    notes = _read(Plain())
+    archived = _read(fields.Boolean(attribute="is_archived"))
+    version = _read(fields.Integer())
+
+
+class NeedRefSchema(Strict):
+    id = _read(fields.Integer())
+    title_en = _read(Plain())
+    title_ja = _read(Plain())
+    city_id = _read(fields.Integer())
+    status = _read(Choice(NeedStatus))
+
+
+class NeedSchema(Strict):
+    JSON_SCHEMA_RULES = [
         one_of_present("title_en", "title_ja"),
         one_of_present("description_en", "description_ja"),
-    ],
-)
-NEED_UPDATE = body({**NEED_FIELDS, "version": VERSION}, required=["version"])
+    ]
 
-COMPANY_UPDATE = body(
-    {
-        "name_ja": line(200),
-        "name_en": line(200),
-        "ward": enum(["", *YOKOHAMA_WARDS], "Yokohama ward; empty for none."),
-        "size": enum(CompanySize),
-        "website": {
-            "type": "string",
-            "maxLength": 300,
-            "anyOf": [{"const": ""}, {"pattern": WEBSITE}],
-            "description": "Empty, or an address starting with http:// or https://.",
-        },
-        "overseas_countries": {
-            "type": "array",
-            "items": enum(labels.COUNTRIES),
-            "uniqueItems": True,
-            "description": "ISO country codes of overseas experience.",
-        },
-        "yport_member": {"type": "boolean"},
-        "description_ja": text(5000),
-        "description_en": text(5000),
-        "version": VERSION,
-    },
-    required=["version"],
-)
+    id = _read(fields.Integer())
+    ref = _read(fields.String(allow_none=True))
+    city = _read(fields.Nested(NamedRefSchema))
+    city_id = Identifier(
+        required=True,
+        load_only=True,
+        metadata={"description": "The partner city. A city focal point gives its own city."},
+    )
+    title_en = Text(200, one_line=True, metadata={"description": "Title in English."})
+    title_ja = Text(200, one_line=True, metadata={"description": "Title in Japanese."})
+    description_en = Text(10000)
+    description_ja = Text(10000)
+    sectors = _read(fields.List(fields.Nested(SectorSchema)))
+    sector_ids = Distinct(
+        Identifier(),
+        100,
+        load_only=True,
+        metadata={"description": "Sectors, by id (see /sectors)."},
+    )
+    status = Choice(NeedStatus, metadata={"description": "Curators only."})
+    visibility = Choice(Visibility, metadata={"description": "Curators only."})
+    funding = Distinct(Choice(FUNDING_SOURCES), metadata={"description": "Funding hints."})
+    timeline = Text(120, one_line=True, metadata={"description": "For example '2027–2029'."})
+    expires_on = _read(fields.Date(allow_none=True))
+    archived = _read(fields.Boolean(attribute="is_archived"))
+    version = _read(fields.Integer())
+    created_at = _read(Timestamp())
+    updated_at = _read(Timestamp())
 
-TECHNOLOGY_FIELDS = {
-    "title_ja": line(200),
-    "title_en": line(200),
-    "description_ja": text(10000),
-    "description_en": text(10000),
-    "track_record": text(5000),
-    "sector_ids": id_list("Sectors, by id (see /sectors)."),
-}
-TECHNOLOGY_CREATE = body(
-    TECHNOLOGY_FIELDS,
-    all_of=[
-        one_of_present("title_en", "title_ja"),
-        one_of_present("description_en", "description_ja"),
-    ],
-)
-TECHNOLOGY_UPDATE = body({**TECHNOLOGY_FIELDS, "version": VERSION}, required=["version"])
 
-MISSION_CREATE = body(
-    {
-        "city_id": identifier("The partner city visited."),
-        "title": line(200, required=True),
-        "start_date": nullable(date_field("First day.")),
-        "end_date": nullable(date_field("Last day; not before the first.")),
-        "slots": {"type": "integer", "minimum": 1, "maximum": 50, "default": 8},
-        "per_need_cap": nullable({"type": "integer", "minimum": 1, "maximum": 20}),
-        "need_ids": id_list("Needs in scope; all of the mission's city."),
-        "notes": text(5000),
-    },
-    required=["city_id", "title"],
-)
+class NeedChangeSchema(NeedSchema):
+    """A need's change: only the fields to change, with the version read."""
 
-_OUTCOME_PROPERTIES = {
-    "company_id": identifier("An approved company."),
-    "need_id": identifier(),
-    "mission_id": nullable(identifier()),
-    "kind": enum(OutcomeKind),
-    "occurred_on": date_field(),
-    "funding_source": enum(["", *labels.FUNDING]),
-    "amount_jpy": nullable(
-        {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 10**15,
-            "description": "Contract amount; only for contract_won.",
-        }
-    ),
-    "reason": text(2000, "Required when the pair was dropped."),
-    "notes": text(5000),
-}
-OUTCOME_CREATE = body(
-    _OUTCOME_PROPERTIES,
-    required=["company_id", "need_id", "kind", "occurred_on"],
-    all_of=[
+    JSON_SCHEMA_RULES = []
+    city_id = Identifier(load_only=True, metadata={"description": "The partner city."})
+    version = WholeNumber(1, MAX_ID, required=True, metadata={"description": VERSION_HELP})
+
+
+class TechnologyRefSchema(Strict):
+    id = _read(fields.Integer())
+    title_en = _read(Plain())
+    title_ja = _read(Plain())
+
+
+class TechnologySchema(Strict):
+    JSON_SCHEMA_RULES = NeedSchema.JSON_SCHEMA_RULES
+
+    id = _read(fields.Integer())
+    ref = _read(fields.String(allow_none=True))
+    company_id = _read(fields.Integer())
+    title_ja = Text(200, one_line=True)
+    title_en = Text(200, one_line=True)
+    description_ja = Text(10000)
+    description_en = Text(10000)
+    track_record = Text(5000)
+    sectors = _read(fields.List(fields.Nested(SectorSchema)))
+    sector_ids = Distinct(
+        Identifier(),
+        100,
+        load_only=True,
+        metadata={"description": "Sectors, by id (see /sectors)."},
+    )
+    archived = _read(fields.Boolean(attribute="is_archived"))
+    version = _read(fields.Integer())
+    updated_at = _read(Timestamp())
+
+
+class TechnologyChangeSchema(TechnologySchema):
+    JSON_SCHEMA_RULES = []
+    version = WholeNumber(1, MAX_ID, required=True, metadata={"description": VERSION_HELP})
+
+
+class CompanySchema(Strict):
+    """A company; a change sends only the fields to change, with the version read."""
+
+    id = _read(fields.Integer())
+    ref = _read(fields.String(allow_none=True))
+    name_ja = Text(200, one_line=True)
+    name_en = Text(200, one_line=True)
+    ward = Choice(["", *YOKOHAMA_WARDS], metadata={"description": "Yokohama ward; empty for none."})
+    size = Choice(CompanySize)
+    website = Plain(
+        validate=[
+            Size(max=300),
+            Pattern(WEBSITE, "must be empty or an address starting with http:// or https://"),
+        ],
+        metadata={"description": "Empty, or an address starting with http:// or https://."},
+    )
+    overseas_countries = Distinct(
+        Choice(labels.COUNTRIES),
+        metadata={"description": "ISO country codes of overseas experience."},
+    )
+    yport_member = JsonFlag()
+    description_ja = Text(5000)
+    description_en = Text(5000)
+    approval_status = _read(Choice(ApprovalStatus))
+    technologies = _read(
+        fields.List(fields.Nested(TechnologyRefSchema), attribute="active_technologies")
+    )
+    archived = _read(fields.Boolean(attribute="is_archived"))
+    version = WholeNumber(1, MAX_ID, required=True, metadata={"description": VERSION_HELP})
+    updated_at = _read(Timestamp())
+
+
+class OutcomeSchema(Strict):
+    JSON_SCHEMA_RULES = [
         {
             "anyOf": [
-                {
-                    "properties": {
-                        "kind": {"const": OutcomeKind.CONTRACT_WON.value},
-                    }
-                },
+                {"properties": {"kind": {"const": OutcomeKind.CONTRACT_WON.value}}},
                 {
                     "properties": {
                         "kind": {"not": {"const": OutcomeKind.CONTRACT_WON.value}},
@@ -278,245 +246,131 @@ OUTCOME_CREATE = body(
                 {"required": ["reason"], "properties": {"reason": {"pattern": NOT_BLANK}}},
             ]
         },
-    ],
-)
+    ]
 
-# -- resources returned ------------------------------------------------------------------
+    id = _read(fields.Integer())
+    company_id = Identifier(required=True, metadata={"description": "An approved company."})
+    need_id = Identifier(required=True)
+    mission_id = Identifier(allow_none=True)
+    kind = Choice(OutcomeKind, required=True)
+    occurred_on = Day(required=True)
+    funding_source = Choice(["", *labels.FUNDING])
+    amount_jpy = WholeNumber(
+        0,
+        10**15,
+        allow_none=True,
+        metadata={"description": "Contract amount; only for contract_won."},
+    )
+    reason = Text(2000, metadata={"description": "Required when the pair was dropped."})
+    notes = Text(5000)
+    version = _read(fields.Integer())
 
-TIMESTAMP = {"type": "string", "format": "date-time"}
-NAMED_REF = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "name_en": {"type": "string"},
-        "name_ja": {"type": "string"},
-    },
-    "required": ["id", "name_en", "name_ja"],
-}
+
+class ConceptSchema(Strict):
+    id = _read(fields.Integer())
+    key = _read(Plain())
+    label_en = _read(Plain())
+    label_ja = _read(Plain())
+    forms_en = _read(Items(fields.String()))
+    forms_ja = _read(Items(fields.String()))
+    sectors = _read(fields.List(fields.Nested(SectorSchema)))
 
 
-def resource(properties: dict) -> dict:
-    return {"type": "object", "properties": properties, "required": list(properties)}
+class MeSchema(Strict):
+    id = _read(fields.Integer())
+    email = _read(Plain())
+    name = _read(Plain())
+    role = _read(Choice(["admin", "curator", "company", "city"]))
+    company_id = _read(fields.Integer(allow_none=True))
+    city_id = _read(fields.Integer(allow_none=True))
 
 
-SECTOR = resource(
-    {
-        "id": {"type": "integer"},
-        "slug": {"type": "string"},
-        "name_en": {"type": "string"},
-        "name_ja": {"type": "string"},
-    }
-)
-CITY = resource(
-    {
-        "id": {"type": "integer"},
-        "slug": {"type": "string"},
-        "name_en": {"type": "string"},
-        "name_ja": {"type": "string"},
-        "country_code": {"type": "string"},
-        "region": enum(Region),
-        "relationship": enum(Relationship),
-        "relationship_date": nullable(date_field()),
-        "population": {"type": ["integer", "null"]},
-        "latitude": {"type": ["number", "null"]},
-        "longitude": {"type": ["number", "null"]},
-        "notes": {"type": "string"},
-        "archived": {"type": "boolean"},
-        "version": {"type": "integer"},
-    }
-)
-NEED = resource(
-    {
-        "id": {"type": "integer"},
-        "ref": {"type": ["string", "null"]},
-        "city": NAMED_REF,
-        "title_en": {"type": "string"},
-        "title_ja": {"type": "string"},
-        "description_en": {"type": "string"},
-        "description_ja": {"type": "string"},
-        "status": enum(NeedStatus),
-        "visibility": enum(Visibility),
-        "sectors": {"type": "array", "items": SECTOR},
-        "funding": {"type": "array", "items": {"type": "string"}},
-        "timeline": {"type": "string"},
-        "expires_on": nullable(date_field()),
-        "archived": {"type": "boolean"},
-        "version": {"type": "integer"},
-        "created_at": TIMESTAMP,
-        "updated_at": TIMESTAMP,
-    }
-)
-TECHNOLOGY = resource(
-    {
-        "id": {"type": "integer"},
-        "ref": {"type": ["string", "null"]},
-        "company_id": {"type": "integer"},
-        "title_ja": {"type": "string"},
-        "title_en": {"type": "string"},
-        "description_ja": {"type": "string"},
-        "description_en": {"type": "string"},
-        "track_record": {"type": "string"},
-        "sectors": {"type": "array", "items": SECTOR},
-        "archived": {"type": "boolean"},
-        "version": {"type": "integer"},
-        "updated_at": TIMESTAMP,
-    }
-)
-TECHNOLOGY_REF = resource(
-    {
-        "id": {"type": "integer"},
-        "title_en": {"type": "string"},
-        "title_ja": {"type": "string"},
-    }
-)
-COMPANY = resource(
-    {
-        "id": {"type": "integer"},
-        "ref": {"type": ["string", "null"]},
-        "name_ja": {"type": "string"},
-        "name_en": {"type": "string"},
-        "ward": {"type": "string"},
-        "size": enum(CompanySize),
-        "website": {"type": "string"},
-        "overseas_countries": {"type": "array", "items": {"type": "string"}},
-        "yport_member": {"type": "boolean"},
-        "description_ja": {"type": "string"},
-        "description_en": {"type": "string"},
-        "approval_status": enum(ApprovalStatus),
-        "technologies": {"type": "array", "items": TECHNOLOGY_REF},
-        "archived": {"type": "boolean"},
-        "version": {"type": "integer"},
-        "updated_at": TIMESTAMP,
-    }
-)
-REASON = resource(
-    {
-        "label": {"type": "string"},
-        "kind": {
-            "type": "string",
-            "description": "concept (a glossary concept), sector (a shared sector), passage "
-            "(the need's sentence closest in meaning to the technology's, in detail) or boost.",
-        },
-        "share": {"type": "number", "minimum": 0},
-        "detail": {"type": "string"},
-    }
-)
-NEED_REF = resource(
-    {
-        "id": {"type": "integer"},
-        "title_en": {"type": "string"},
-        "title_ja": {"type": "string"},
-        "city_id": {"type": "integer"},
-        "status": enum(NeedStatus),
-    }
-)
-COMPANY_MATCH = resource(
-    {
-        "company": NAMED_REF,
-        "score": {"type": "number"},
-        "technology": TECHNOLOGY_REF,
-        "band": {"type": "string", "enum": ["strong", "possible", "weak"]},
-        "reasons": {"type": "array", "items": REASON},
-        "decision": {"type": ["string", "null"], "enum": ["confirmed", "dismissed", None]},
-    }
-)
-NEED_MATCH = resource(
-    {
-        "need": NEED_REF,
-        "score": {"type": "number"},
-        "technology": TECHNOLOGY_REF,
-        "band": {"type": "string", "enum": ["strong", "possible", "weak"]},
-        "reasons": {"type": "array", "items": REASON},
-    }
-)
-COVERAGE = {
-    "type": "object",
-    "properties": {
-        "need_id": {"type": "integer"},
-        "score": {"type": "number"},
-        "technology_id": {"type": ["integer", "null"]},
-    },
-    "required": ["need_id", "score", "technology_id"],
-}
-PARTICIPANT = resource(
-    {
-        "company": NAMED_REF,
-        "state": enum(ParticipantState),
-        "position": {"type": "integer"},
-        "pinned": {"type": "boolean"},
-        "added_by_hand": {"type": "boolean"},
-        "covers": {"type": "array", "items": COVERAGE},
-    }
-)
-MISSION = resource(
-    {
-        "id": {"type": "integer"},
-        "city": NAMED_REF,
-        "title": {"type": "string"},
-        "start_date": nullable(date_field()),
-        "end_date": nullable(date_field()),
-        "slots": {"type": "integer"},
-        "per_need_cap": {"type": ["integer", "null"]},
-        "status": enum(MissionStatus),
-        "notes": {"type": "string"},
-        "needs": {"type": "array", "items": NEED_REF},
-        "shortlisted_at": nullable(TIMESTAMP),
-        "shortlist": {
-            "type": ["array", "null"],
-            "items": PARTICIPANT,
-            "description": "Curators and the city's focal point only; null for others.",
-        },
-        "version": {"type": "integer"},
-    }
-)
-OUTCOME = resource(
-    {
-        "id": {"type": "integer"},
-        "company_id": {"type": "integer"},
-        "need_id": {"type": "integer"},
-        "mission_id": {"type": ["integer", "null"]},
-        "kind": enum(OutcomeKind),
-        "occurred_on": date_field(),
-        "funding_source": {"type": "string"},
-        "amount_jpy": {"type": ["integer", "null"]},
-        "reason": {"type": "string"},
-        "notes": {"type": "string"},
-        "version": {"type": "integer"},
-    }
-)
-CONCEPT = resource(
-    {
-        "id": {"type": "integer"},
-        "key": {"type": "string"},
-        "label_en": {"type": "string"},
-        "label_ja": {"type": "string"},
-        "forms_en": {"type": "array", "items": {"type": "string"}},
-        "forms_ja": {"type": "array", "items": {"type": "string"}},
-        "sectors": {"type": "array", "items": SECTOR},
-    }
-)
-ME = resource(
-    {
-        "id": {"type": "integer"},
-        "email": {"type": "string"},
-        "name": {"type": "string"},
-        "role": {"type": "string", "enum": ["admin", "curator", "company", "city"]},
-        "company_id": {"type": ["integer", "null"]},
-        "city_id": {"type": ["integer", "null"]},
-    }
-)
-PROBLEM = {
-    "type": "object",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            "description": "Per field or parameter: what is wrong with it.",
-        },
-    },
-    "required": ["type", "title", "status", "detail"],
-}
+class ReasonSchema(Strict):
+    label = _read(Plain())
+    kind = _read(
+        Plain(
+            metadata={
+                "description": "concept (a glossary concept), sector (a shared sector), passage "
+                "(the need's sentence closest in meaning to the technology's, in detail) or boost."
+            }
+        )
+    )
+    share = _read(Score(validate=ma.validate.Range(min=0)))
+    detail = _read(Plain())
+
+
+BANDS = ["strong", "possible", "weak"]
+
+
+class CompanyMatchSchema(Strict):
+    company = _read(fields.Nested(NamedRefSchema))
+    score = _read(Score())
+    technology = _read(fields.Nested(TechnologyRefSchema))
+    band = _read(Choice(BANDS))
+    reasons = _read(fields.List(fields.Nested(ReasonSchema)))
+    decision = _read(Choice(["confirmed", "dismissed"], allow_none=True))
+
+
+class NeedMatchSchema(Strict):
+    need = _read(fields.Nested(NeedRefSchema))
+    score = _read(Score())
+    technology = _read(fields.Nested(TechnologyRefSchema))
+    band = _read(Choice(BANDS))
+    reasons = _read(fields.List(fields.Nested(ReasonSchema)))
+
+
+class CompanyMatchesSchema(Strict):
+    items = _read(fields.List(fields.Nested(CompanyMatchSchema), required=True))
+
+
+class NeedMatchesSchema(Strict):
+    items = _read(fields.List(fields.Nested(NeedMatchSchema), required=True))
+
+
+class CoverageSchema(Strict):
+    need_id = _read(fields.Integer())
+    score = _read(fields.Float())
+    technology_id = _read(fields.Integer(allow_none=True, dump_default=None))
+
+
+class ParticipantSchema(Strict):
+    company = _read(fields.Nested(NamedRefSchema))
+    state = _read(Choice(ParticipantState))
+    position = _read(fields.Integer())
+    pinned = _read(fields.Boolean())
+    added_by_hand = _read(fields.Boolean())
+    covers = _read(Items(fields.Nested(CoverageSchema), attribute="coverage"))
+
+
+class MissionSchema(Strict):
+    """A mission as its caller may see it (``needs`` and ``shortlist`` are chosen per caller:
+    see :class:`ypmatch.api.missions.MissionSeen`)."""
+
+    id = _read(fields.Integer())
+    city = _read(fields.Nested(NamedRefSchema))
+    city_id = Identifier(
+        required=True, load_only=True, metadata={"description": "The partner city visited."}
+    )
+    title = Text(200, one_line=True, says_something=True, required=True)
+    start_date = Day(allow_none=True, metadata={"description": "First day."})
+    end_date = Day(allow_none=True, metadata={"description": "Last day; not before the first."})
+    slots = WholeNumber(1, 50, load_default=8, metadata={"default": 8})
+    per_need_cap = WholeNumber(1, 20, allow_none=True)
+    status = _read(Choice(MissionStatus))
+    notes = Text(5000)
+    needs = _read(fields.List(fields.Nested(NeedRefSchema)))
+    need_ids = Distinct(
+        Identifier(),
+        100,
+        load_only=True,
+        metadata={"description": "Needs in scope; all of the mission's city."},
+    )
+    shortlisted_at = _read(Timestamp(allow_none=True))
+    shortlist = _read(
+        fields.List(
+            fields.Nested(ParticipantSchema),
+            allow_none=True,
+            metadata={"description": "Curators and the city's focal point only; null for others."},
+        )
+    )
+    version = _read(fields.Integer())

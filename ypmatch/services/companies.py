@@ -15,9 +15,11 @@ from ypmatch.models import (
     User,
     technology_sectors_table,
 )
+from ypmatch.permissions import can_set_yport_membership
 from ypmatch.services.accounts import create_user
 from ypmatch.services.matching import matching_index
 from ypmatch.services.records import create_record, update_record
+from ypmatch.services.rules import FieldErrors, active_sectors_by_id, require_one_of
 from ypmatch.services.search import (
     companies_sharing_concepts,
     company_relevance,
@@ -145,15 +147,56 @@ RESTORABLE_TECHNOLOGY_FIELDS = (
 )  # fmt: skip
 
 
+def check_company_profile(company: Company, data: dict, actor: User) -> None:
+    """A company keeps a name in Japanese or English; only the bureau sets Y-PORT Center
+    membership. Raises :class:`~ypmatch.services.rules.InvalidFields`."""
+    errors = FieldErrors()
+    if data.get("yport_member", company.yport_member) != company.yport_member and not (
+        can_set_yport_membership(actor)
+    ):
+        errors.add("yport_member", "only the bureau sets Y-PORT Center membership")
+    names = {"name_ja": company.name_ja, "name_en": company.name_en}
+    names.update({key: data[key] for key in names if key in data})
+    require_one_of(names, "name_en", "name_ja", "give the company name in Japanese or English",
+                   errors)  # fmt: skip
+    errors.raise_any()
+
+
 def update_company(
     company: Company, data: dict, actor: User, expected_version: int, source: str = "web"
 ) -> dict:
+    check_company_profile(company, data, actor)
     return update_record(company, data, actor, expected_version=expected_version, source=source)
+
+
+TECHNOLOGY_TEXTS = ("title_ja", "title_en", "description_ja", "description_en")
+
+
+def checked_technology_data(data: dict, technology: Technology | None = None) -> dict:
+    """``data`` with ``sector_ids`` turned into active sectors, once a title and a
+    description in Japanese or English remain; raises ``InvalidFields`` otherwise."""
+    errors = FieldErrors()
+    values = dict(data)
+    if "sector_ids" in values:
+        values["sectors"] = active_sectors_by_id(values.pop("sector_ids"), errors)
+    texts = {key: getattr(technology, key) for key in TECHNOLOGY_TEXTS} if technology else {}
+    texts.update({key: values[key] for key in TECHNOLOGY_TEXTS if key in values})
+    require_one_of(texts, "title_en", "title_ja", "give a title in Japanese or English", errors)
+    require_one_of(
+        texts,
+        "description_en",
+        "description_ja",
+        "describe the technology in Japanese or English",
+        errors,
+    )
+    errors.raise_any()
+    return values
 
 
 def create_technology(
     company: Company, data: dict, actor: User | None, source: str = "web"
 ) -> Technology:
+    data = checked_technology_data(data)
     sectors: list[Sector] = data.pop("sectors", [])
     technology = Technology(**data, company_id=company.id)
     technology.sectors = sectors
@@ -163,6 +206,7 @@ def create_technology(
 def update_technology(
     technology: Technology, data: dict, actor: User, expected_version: int, source: str = "web"
 ) -> dict:
+    data = checked_technology_data(data, technology)
     return update_record(technology, data, actor, expected_version=expected_version, source=source)
 
 

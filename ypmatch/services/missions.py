@@ -31,6 +31,7 @@ from ypmatch.services.companies import company_members
 from ypmatch.services.matching import matching_index
 from ypmatch.services.notifications import send_to_user
 from ypmatch.services.records import add_history, create_record, update_record
+from ypmatch.services.rules import FieldErrors, check_partner_city, listed_needs_by_id
 
 # How many of each need's best companies enter the shortlist's candidate pool.
 CANDIDATES_PER_NEED = 40
@@ -84,6 +85,26 @@ def create_mission(
     mission = Mission(**data)
     mission.needs = needs
     return create_record(mission, actor, source=source)
+
+
+def plan_mission(
+    data: dict, need_ids: list[int], actor: User | None, source: str = "web"
+) -> Mission:
+    """A new mission to an active partner city, ending no earlier than it starts, with
+    published needs of that city in scope. Raises
+    :class:`~ypmatch.services.rules.InvalidFields` naming each field that breaks a rule."""
+    errors = FieldErrors()
+    check_partner_city(data["city_id"], errors)
+    if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+        errors.add("end_date", "the last day cannot be before the first")
+    needs = listed_needs_by_id(need_ids, errors)
+    foreign = [str(need.id) for need in needs if need.city_id != data["city_id"]]
+    if foreign:
+        errors.add(
+            "need_ids", f"need {', '.join(foreign)} belongs to another city than the mission's"
+        )
+    errors.raise_any()
+    return create_mission(data, needs, actor, source=source)
 
 
 def update_mission(

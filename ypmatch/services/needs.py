@@ -21,6 +21,12 @@ from ypmatch.models import (
 )
 from ypmatch.permissions import visible_needs_condition
 from ypmatch.services.records import create_record, update_record
+from ypmatch.services.rules import (
+    FieldErrors,
+    active_sectors_by_id,
+    check_partner_city,
+    require_one_of,
+)
 from ypmatch.services.search import (
     need_relevance,
     needs_sharing_concepts,
@@ -121,12 +127,39 @@ def next_reference(city_id: int) -> str:
     return f"{prefix}-{number:02d}"
 
 
+NEED_TEXTS = ("title_en", "title_ja", "description_en", "description_ja")
+
+
+def checked_need_data(data: dict, need: Need | None = None) -> dict:
+    """``data`` with ``sector_ids`` turned into sectors, once the need's rules hold: a title
+    and a description in English or Japanese (counting what ``need`` already has), an
+    active partner city, active sectors; raises ``InvalidFields`` otherwise."""
+    errors = FieldErrors()
+    values = dict(data)
+    if "sector_ids" in values:
+        values["sectors"] = active_sectors_by_id(values.pop("sector_ids"), errors)
+    if "city_id" in values and (need is None or values["city_id"] != need.city_id):
+        check_partner_city(values["city_id"], errors)
+    texts = {field: getattr(need, field) for field in NEED_TEXTS} if need else {}
+    texts.update({field: values[field] for field in NEED_TEXTS if field in values})
+    require_one_of(texts, "title_en", "title_ja", "give a title in English or Japanese", errors)
+    require_one_of(
+        texts,
+        "description_en",
+        "description_ja",
+        "describe the need in English or Japanese",
+        errors,
+    )
+    errors.raise_any()
+    return values
+
+
 def create_need(data: dict, actor: User | None, source: str = "web") -> Need:
-    sectors: list[Sector] = data.pop("sectors", [])
     if actor is not None and actor.role == Role.CITY:
         # Focal points submit for their own city; the bureau decides what is published.
-        data["city_id"] = actor.city_id
-        data["status"] = NeedStatus.DRAFT
+        data = {**data, "city_id": actor.city_id, "status": NeedStatus.DRAFT}
+    data = checked_need_data(data)
+    sectors: list[Sector] = data.pop("sectors", [])
     need = Need(**data, created_by_id=actor.id if actor else None)
     need.sectors = sectors
     if not need.ref and source in ("web", "api"):
@@ -140,9 +173,9 @@ def update_need(
     need: Need, data: dict, actor: User, expected_version: int, source: str = "web"
 ) -> dict:
     if actor.role == Role.CITY:
-        data.pop("status", None)
-        data.pop("visibility", None)
+        data = {key: value for key, value in data.items() if key not in ("status", "visibility")}
         data["city_id"] = actor.city_id
+    data = checked_need_data(data, need)
     previous = need.status
     changes = update_record(need, data, actor, expected_version=expected_version, source=source)
     _after_status_change(need, previous, source)

@@ -8,8 +8,10 @@ import sqlalchemy as sa
 
 from ypmatch.extensions import db
 from ypmatch.models import (
+    Company,
     MatchDecision,
     MatchDecisionStatus,
+    Mission,
     MissionCompany,
     Need,
     Outcome,
@@ -20,6 +22,7 @@ from ypmatch.models import (
 )
 from ypmatch.models.cities import Sector
 from ypmatch.services.records import create_record, update_record
+from ypmatch.services.rules import FieldErrors, live_record
 
 # The city's two headline indicators (strategy, Y-PORT): what counts toward each.
 INFORMATION_AND_SURVEYS = (OutcomeKind.INFORMATION_PROVIDED, OutcomeKind.JOINT_SURVEY)
@@ -54,6 +57,18 @@ def validate_outcome(data: dict) -> None:
         raise OutcomeError("an amount is recorded only for a contract won")
     if data.get("amount_jpy") is not None and data["amount_jpy"] < 0:
         raise OutcomeError("the amount cannot be negative")
+
+
+def check_outcome_pair(data: dict) -> None:
+    """The outcome names an approved company, a need and (perhaps) a mission that exist and
+    are not archived. Raises :class:`~ypmatch.services.rules.InvalidFields`."""
+    errors = FieldErrors()
+    company = live_record(Company, data["company_id"], "company", "company_id", errors)
+    if company is not None and not company.is_approved:
+        errors.add("company_id", f"company {company.id} is not approved")
+    live_record(Need, data["need_id"], "need", "need_id", errors)
+    live_record(Mission, data.get("mission_id"), "mission", "mission_id", errors)
+    errors.raise_any()
 
 
 def record_outcome(data: dict, actor: User | None, source: str = "web") -> Outcome:
