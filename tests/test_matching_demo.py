@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from ypmatch.demo.seed import seed_demo
 from ypmatch.extensions import db
 from ypmatch.models import Company, Need, NeedStatus
-from ypmatch.services.matching import companies_for_need, matching_index
+from ypmatch.services.matches import companies_for_need
+from ypmatch.services.matching import matching_index
 
 # Trades outside the programme. The games studio, travel agency, realty, dental clinic and
 # beverage maker share words and meanings with some needs (floods, land use, sterilisation,

@@ -47,7 +47,8 @@ from ypmatch.services.companies import (
     update_company,
     update_technology,
 )
-from ypmatch.services.matching import matching_index, reason_views, visible_listed_need_ids
+from ypmatch.services.matches import reason_views, visible_listed_need_ids
+from ypmatch.services.matching import matching_index
 from ypmatch.services.records import ConflictError
 
 PROFILE_FIELDS = (

@@ -29,7 +29,7 @@ from ypmatch.extensions import db
 from ypmatch.matching import Boosts
 from ypmatch.models import Need, NeedStatus, Role, User
 from ypmatch.permissions import can_edit_need, can_see_matches, can_view_need
-from ypmatch.services.matching import companies_for_need
+from ypmatch.services.matches import companies_for_need
 from ypmatch.services.needs import NeedFilters, create_need, needs_query, update_need
 from ypmatch.services.records import ConflictError
 

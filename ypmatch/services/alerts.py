@@ -32,7 +32,8 @@ from ypmatch.models import (
 )
 from ypmatch.permissions import can_view_need
 from ypmatch.services.companies import company_members
-from ypmatch.services.matching import matching_index, reason_label
+from ypmatch.services.matches import reason_label
+from ypmatch.services.matching import matching_index
 from ypmatch.services.needs import NeedFilters, needs_query
 from ypmatch.services.notifications import recipient_locale, render_email, send_to_user
 from ypmatch.services.records import create_record, update_record

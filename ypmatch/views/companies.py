@@ -34,7 +34,7 @@ from ypmatch.services.companies import (
     update_company,
     update_technology,
 )
-from ypmatch.services.matching import (
+from ypmatch.services.matches import (
     needs_for_technologies,
     profile_suggestions,
     suggest_sectors,

@@ -47,7 +47,7 @@ from ypmatch.services.cities import active_cities
 from ypmatch.services.exports.calendar import CALENDAR_MIMETYPE, mission_calendar
 from ypmatch.services.exports.missions import shortlist_sheets
 from ypmatch.services.exports.writers import WRITERS
-from ypmatch.services.matching import reason_label
+from ypmatch.services.matches import reason_label
 from ypmatch.services.missions import (
     MissionError,
     active_participants,

@@ -38,7 +38,7 @@ from ypmatch.services.cities import (
     offered_sectors,
     sectors_by_ids,
 )
-from ypmatch.services.matching import (
+from ypmatch.services.matches import (
     CompanyMatchFilters,
     companies_for_need,
     company_fit,

@@ -7,7 +7,7 @@ from ypmatch import labels
 from ypmatch.extensions import db
 from ypmatch.models import Mission, Role, User
 from ypmatch.services.exports.writers import Sheet, fitted_widths
-from ypmatch.services.matching import reason_label
+from ypmatch.services.matches import reason_label
 from ypmatch.services.missions import active_participants
 
 
