@@ -256,7 +256,7 @@ def register_template_helpers(app: Flask) -> None:
 
     def _unanswered_invitations() -> int:
         """For the menu: the signed-in member's invitations still to answer."""
-        from ypmatch.services.missions import unanswered_invitations
+        from ypmatch.services.invitations import unanswered_invitations
 
         if not (current_user.is_authenticated and current_user.company_id):
             return 0

@@ -13,15 +13,13 @@ from ypmatch.models import (
     PartnerCity,
     User,
 )
+from ypmatch.services.invitations import invite, mark_joined, respond_to_invitation
 from ypmatch.services.missions import (
     active_participants,
     add_company_by_hand,
     create_mission,
     generate_shortlist,
-    invite,
-    mark_joined,
     participant,
-    respond_to_invitation,
 )
 from ypmatch.services.outcomes import record_outcome
 from ypmatch.services.records import update_record

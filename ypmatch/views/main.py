@@ -10,8 +10,8 @@ from ypmatch.extensions import db
 from ypmatch.models import Company, Mission, Need, NeedStatus, Role
 from ypmatch.permissions import visible_needs_condition
 from ypmatch.services.companies import pending_companies
+from ypmatch.services.invitations import interests_for_city
 from ypmatch.services.matches import needs_for_company
-from ypmatch.services.missions import interests_for_city
 from ypmatch.views.records import safe_next_url
 
 blueprint = Blueprint("main", __name__)

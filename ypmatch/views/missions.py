@@ -47,26 +47,28 @@ from ypmatch.services.cities import active_cities
 from ypmatch.services.exports.calendar import CALENDAR_MIMETYPE, mission_calendar
 from ypmatch.services.exports.missions import shortlist_sheets
 from ypmatch.services.exports.writers import WRITERS
-from ypmatch.services.matches import reason_label
-from ypmatch.services.missions import (
-    MissionError,
-    active_participants,
-    add_company_by_hand,
+from ypmatch.services.invitations import (
     answer_by,
-    change_mission_status,
-    coverage_by_need,
-    create_mission,
-    generate_shortlist,
-    hand_candidates,
     interests_for_mission,
     invitation_subjects,
     invitations_for_company,
     invite,
     mark_joined,
+    respond_to_invitation,
+)
+from ypmatch.services.matches import reason_label
+from ypmatch.services.missions import (
+    MissionError,
+    active_participants,
+    add_company_by_hand,
+    change_mission_status,
+    coverage_by_need,
+    create_mission,
+    generate_shortlist,
+    hand_candidates,
     move_participant,
     next_statuses,
     participant,
-    respond_to_invitation,
     set_participant_flag,
     update_mission,
 )

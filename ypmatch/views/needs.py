@@ -38,6 +38,12 @@ from ypmatch.services.cities import (
     offered_sectors,
     sectors_by_ids,
 )
+from ypmatch.services.invitations import (
+    interests_for_need,
+    open_interest,
+    raise_hand,
+    withdraw_hand,
+)
 from ypmatch.services.matches import (
     CompanyMatchFilters,
     companies_for_need,
@@ -49,12 +55,6 @@ from ypmatch.services.matches import (
     reason_label,
     suggest_sectors,
     undo_decision,
-)
-from ypmatch.services.missions import (
-    interests_for_need,
-    open_interest,
-    raise_hand,
-    withdraw_hand,
 )
 from ypmatch.services.needs import (
     RESTORABLE_FIELDS,
