@@ -38,6 +38,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ypmatch.matching.glossary import Glossary
 from ypmatch.matching.normalise import normalise, stem, stem_ascii_words
+from ypmatch.matching.units import UNIT_NAMES, UNIT_PATTERN
 
 # Part of every analyser's version: raise it when a change here alters the tokens of any text,
 # so that analyses kept by an earlier version are not read back.
@@ -64,53 +65,6 @@ _ENGLISH_STOP_WORDS = frozenset(stem(w) for w in ENGLISH_STOP_WORDS) | frozenset
 _NOUN_KINDS = frozenset({"普通名詞", "固有名詞"})
 _COMPOUND_PIECES = frozenset({"名詞", "接頭辞", "接尾辞"})
 _MAX_COMPOUND_PIECES = 4
-
-# A number followed by a unit becomes one unit token; the number itself is dropped.
-_UNITS: dict[str, tuple[str, ...]] = {
-    "m3/day": (
-        r"m3\s?/\s?(?:day|d|日)",
-        r"m3\s+per\s+day",
-        r"cubic\s+met(?:er|re)s?\s+per\s+day",
-        r"立方メートル\s?/\s?日",
-        r"m3\s?日",
-        r"mld",
-        r"ml\s?/\s?d(?:ay)?",
-        r"million\s+lit(?:er|re)s\s+per\s+day",
-    ),
-    "m3/h": (r"m3\s?/\s?(?:hr|h|時間?)", r"m3\s+per\s+hour"),
-    "m3/s": (r"m3\s?/\s?(?:sec|s|秒)", r"m3\s+per\s+second"),
-    "l/s": (r"l\s?/\s?(?:sec|s|秒)", r"lps", r"lit(?:er|re)s\s+per\s+second", r"リットル\s?/\s?秒"),
-    "t/day": (
-        r"t\s?/\s?(?:day|d|日)",
-        r"tpd",
-        r"(?:metric\s+)?ton(?:ne)?s?\s+(?:per|a)\s+day",
-        r"トン\s?/\s?日",
-    ),
-    "t/year": (
-        r"t\s?/\s?(?:year|yr|y|年)",
-        r"tpa",
-        r"(?:metric\s+)?ton(?:ne)?s?\s+(?:per|a)\s+year",
-        r"トン\s?/\s?年",
-    ),
-    "tco2": (r"t\s?[- ]?co2e?", r"ton(?:ne)?s?\s+(?:of\s+)?co2e?", r"トン\s?[- ]?co2"),
-    "gwh": (r"gwh", r"ギガワット時"),
-    "mwh": (r"mwh", r"メガワット時"),
-    "kwh": (r"kwh", r"キロワット時"),
-    "gw": (r"gwp?", r"ギガワット"),
-    "mw": (r"mwp?", r"mwe", r"メガワット"),
-    "kw": (r"kwp?", r"キロワット"),
-    "km2": (r"km2", r"平方キロメートル", r"square\s+kilomet(?:er|re)s?"),
-    "km": (r"km", r"キロメートル", r"kilomet(?:er|re)s?"),
-    "ha": (r"ha", r"hectares?", r"ヘクタール"),
-    "mg/l": (r"mg\s?/\s?l", r"ppm"),
-}
-_UNIT_PATTERN = re.compile(
-    # A digit first (so the engine skips ahead to digits), then: nothing number-like before it.
-    r"\d(?<![a-z0-9.]\d)\d*(?:[.,]\d+)*\s?(?:万|千|百|million|thousand)?\s?(?:"
-    + "|".join(f"(?P<u{i}>{'|'.join(forms)})" for i, forms in enumerate(_UNITS.values()))
-    + r")(?![a-z0-9])"
-)
-_UNIT_NAMES = {f"u{i}": name for i, name in enumerate(_UNITS)}
 
 
 def concept_token(key: str) -> str:
@@ -247,7 +201,7 @@ class Analyzer:
         if not text:
             return Counter()
         canonical = normalise(text)
-        canonical = _UNIT_PATTERN.sub(lambda m: self._unit(m, counts), canonical)
+        canonical = UNIT_PATTERN.sub(lambda m: self._unit(m, counts), canonical)
         canonical = stem_ascii_words(canonical)
         if self.use_glossary:
             spans = self.glossary.scan(canonical)
@@ -393,7 +347,7 @@ class Analyzer:
 
     @staticmethod
     def _unit(match: re.Match[str], counts: dict[str, int]) -> str:
-        for group, name in _UNIT_NAMES.items():
+        for group, name in UNIT_NAMES.items():
             if match.group(group) is not None:
                 counts[name] = counts.get(name, 0) + 1
                 break
