@@ -218,3 +218,19 @@ def test_raising_a_hand_twice_keeps_one_hand(client, login_as, world):
     with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
         db.session.add(CompanyInterest(company_id=world.company_a.id,
                                        need_id=world.public_need.id, note="twin"))
+
+
+def test_a_rule_broken_past_the_form_is_a_clear_422(client, login_as, world, monkeypatch):
+    from ypmatch.services.rules import InvalidFields
+    from ypmatch.views import needs as need_views
+
+    def refuse(*_args, **_kwargs):
+        raise InvalidFields({"title_en": ["give a title in English or Japanese"]})
+
+    monkeypatch.setattr(need_views, "create_need", refuse)
+    login_as("curator")
+    before = db.session.scalar(sa.select(sa.func.count(Need.id)))
+    response = client.post("/needs/new", data=_valid_need(world))
+    assert response.status_code == 422
+    assert "give a title in English or Japanese" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Need.id))) == before

@@ -7,6 +7,7 @@ import time
 
 from flask import Flask, abort, flash, render_template, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from ypmatch.config import JSON_SERIALIZER, PROJECT_ROOT
 from ypmatch.extensions import babel, csrf, db, limiter, login_manager, migrate
+from ypmatch.services.rules import InvalidFields
 
 
 @event.listens_for(Engine, "connect")
@@ -160,6 +162,18 @@ def register_error_handlers(app: Flask) -> None:
     def too_many(_error):
         return render_error(
             429, _l("Too many attempts"), _l("Please wait a minute before trying again.")
+        )
+
+    @app.errorhandler(InvalidFields)
+    def invalid_fields(error: InvalidFields):
+        # The forms check these rules first; should one get past them, nothing is saved and
+        # the user reads what was wrong (the API answers its own 422, see api/base.py).
+        db.session.rollback()
+        details = "; ".join(
+            f"{field}: {', '.join(messages)}" for field, messages in error.errors.items()
+        )
+        return render_error(
+            422, _l("Not saved"), _("Nothing was saved: %(details)s", details=details)
         )
 
     @app.errorhandler(500)
