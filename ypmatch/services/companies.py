@@ -68,6 +68,15 @@ def text_matches(text: str) -> sa.ColumnElement[bool]:
     return condition
 
 
+def companies_in_sector(sector_id: int) -> sa.Select:
+    """Ids of the companies with a current technology in the sector."""
+    return (
+        sa.select(Technology.company_id)
+        .join(technology_sectors_table, technology_sectors_table.c.technology_id == Technology.id)
+        .where(technology_sectors_table.c.sector_id == sector_id, Technology.is_current)
+    )
+
+
 def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
     query = sa.select(Company)
     query = query.where(
@@ -82,19 +91,7 @@ def companies_query(viewer: User | None, filters: CompanyFilters) -> sa.Select:
         query = query.where(text_matches(filters.text))
         order = (relevance_order(Company.id, company_relevance(filters.text)), *order)
     if filters.sector_id:
-        query = query.where(
-            Company.id.in_(
-                sa.select(Technology.company_id)
-                .join(
-                    technology_sectors_table,
-                    technology_sectors_table.c.technology_id == Technology.id,
-                )
-                .where(
-                    technology_sectors_table.c.sector_id == filters.sector_id,
-                    Technology.is_current,
-                )
-            )
-        )
+        query = query.where(Company.id.in_(companies_in_sector(filters.sector_id)))
     if filters.stale_before is not None:
         stale_technology = sa.select(Technology.company_id).where(
             Technology.updated_at < filters.stale_before, Technology.is_current

@@ -19,9 +19,9 @@ from ypmatch.models import (
     Sector,
     Technology,
     User,
-    technology_sectors_table,
 )
 from ypmatch.permissions import LISTED_NEED_STATUSES, visible_needs_condition
+from ypmatch.services.companies import companies_in_sector
 from ypmatch.services.matching import matching_index, need_document
 from ypmatch.services.records import archive_record, create_record, update_record
 
@@ -108,16 +108,7 @@ def _filtered_company_ids(filters: CompanyMatchFilters, country: str | None) -> 
     if filters.yport_member is not None:
         query = query.where(Company.yport_member.is_(filters.yport_member))
     if filters.sector_id:
-        query = query.where(
-            Company.id.in_(
-                sa.select(Technology.company_id)
-                .join(
-                    technology_sectors_table,
-                    technology_sectors_table.c.technology_id == Technology.id,
-                )
-                .where(technology_sectors_table.c.sector_id == filters.sector_id)
-            )
-        )
+        query = query.where(Company.id.in_(companies_in_sector(filters.sector_id)))
     companies = db.session.scalars(query).all()
     if filters.overseas_in_country:
         companies = [c for c in companies if country and country in (c.overseas_countries or [])]
