@@ -62,9 +62,16 @@ NEXT_STATUSES: dict[MissionStatus, frozenset[MissionStatus]] = {
 
 
 def next_statuses(mission: Mission) -> list[MissionStatus]:
-    """The statuses the mission may move to now, in the order of its life."""
+    """The statuses the mission may move to now: the next step first, then cancelling, then
+    the steps back (so the form's first choice is the usual one)."""
+    life = list(MissionStatus)
+    here = life.index(MissionStatus(mission.status))
     allowed = NEXT_STATUSES[MissionStatus(mission.status)]
-    return [status for status in MissionStatus if status in allowed]
+
+    def order(status: MissionStatus) -> tuple:
+        return (life.index(status) < here, status == MissionStatus.CANCELLED, life.index(status))
+
+    return sorted(allowed, key=order)
 
 
 def change_mission_status(mission: Mission, status: MissionStatus, actor: User) -> None:
