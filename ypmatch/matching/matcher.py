@@ -265,8 +265,7 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
         lexical = getattr(self.lexical_, method)(*args) if self.lexical_ else None
         semantic = getattr(self.semantic_, method)(*args) if self.semantic_ else None
         scores = self._fuse(lexical, semantic)
-        if self.trades_outside_scope_:
-            scores = scores.copy()
+        if self.trades_outside_scope_:  # every signal returns a fresh array: set in place
             if method == "score_technologies":  # rows are technologies first:last
                 first, last = args
                 scores[self.outside_scope_[first:last], :] = 0.0
