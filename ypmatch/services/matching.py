@@ -259,6 +259,9 @@ def build_index(version: int, previous: BilingualMatcher | None = None) -> Match
             signals, pending = "lexical", True
         else:
             encoder.encode(missing)  # an edit: its text and sentences, a few at most
+            if previous is None:
+                # The first search or draft in this process would otherwise load the model.
+                getattr(encoder.encoder, "warm", lambda: None)()
     # A fresh matcher (requests may still be reading the old one), sharing the old one's
     # analysis cache so that only new or edited texts are analysed again. No forked analysis
     # workers inside a web process.
