@@ -8,6 +8,7 @@ from ypmatch.models import (
     AlertFrequency,
     ApprovalStatus,
     CompanySize,
+    HistoryAction,
     MissionStatus,
     NeedStatus,
     OutcomeKind,
@@ -30,6 +31,7 @@ LABELLED = {
     "PARTICIPANT_STATE": ParticipantState,
     "OUTCOME_KIND": OutcomeKind,
     "ALERT_FREQUENCY": AlertFrequency,
+    "HISTORY_ACTION": HistoryAction,
 }
 
 

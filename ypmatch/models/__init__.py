@@ -4,7 +4,7 @@ from ypmatch.models.cities import PartnerCity, Region, Relationship, Sector
 from ypmatch.models.companies import ApprovalStatus, Company, CompanySize, Technology
 from ypmatch.models.companies import technology_sectors as technology_sectors_table
 from ypmatch.models.glossary import GlossaryConcept
-from ypmatch.models.history import HistoryEntry
+from ypmatch.models.history import HistoryAction, HistoryEntry
 from ypmatch.models.matching import (
     MatchDecision,
     MatchDecisionStatus,
@@ -48,6 +48,7 @@ __all__ = [
     "CompanyInterest",
     "CompanySize",
     "GlossaryConcept",
+    "HistoryAction",
     "HistoryEntry",
     "MatchDecision",
     "MatchDecisionStatus",

@@ -1,6 +1,7 @@
 """Every change to every record: who, when, which fields from what to what."""
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,25 @@ from ypmatch.models.base import utcnow
 from ypmatch.models.users import User
 
 
+class HistoryAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    PUBLISH = "publish"
+    UNPUBLISH = "unpublish"
+    CLOSE = "close"
+    ARCHIVE = "archive"
+    RESTORE = "restore"
+    APPROVE = "approve"
+    REJECT = "reject"
+    MERGE = "merge"
+    SHORTLIST = "shortlist"
+    INVITE = "invite"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    JOIN = "join"
+    DELETE = "delete"
+
+
 class HistoryEntry(db.Model):
     __tablename__ = "history_entries"
     __table_args__ = (sa.Index("ix_history_entries_record", "record_type", "record_id"),)
@@ -17,7 +37,7 @@ class HistoryEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     record_type: Mapped[str] = mapped_column(sa.String(40))
     record_id: Mapped[int] = mapped_column()
-    action: Mapped[str] = mapped_column(sa.String(20))
+    action: Mapped[HistoryAction] = mapped_column(sa.String(20))
     # {"field": [old, new], ...} with JSON-serialisable values.
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # The whole record after the change, so any version can be shown in full.

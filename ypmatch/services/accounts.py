@@ -5,7 +5,15 @@ import secrets
 import sqlalchemy as sa
 
 from ypmatch.extensions import db
-from ypmatch.models import ApiToken, HistoryEntry, PendingAlert, Role, SavedSearch, User
+from ypmatch.models import (
+    ApiToken,
+    HistoryAction,
+    HistoryEntry,
+    PendingAlert,
+    Role,
+    SavedSearch,
+    User,
+)
 from ypmatch.models.base import utcnow
 from ypmatch.services.mail import forget_person
 from ypmatch.services.records import add_history
@@ -59,7 +67,7 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    add_history(user, "create", actor, source=source)
+    add_history(user, HistoryAction.CREATE, actor, source=source)
     return user
 
 
@@ -77,7 +85,7 @@ def update_account(user: User, data: dict, actor: User | None, source: str = "we
             user.session_token = secrets.token_hex(16)
             _revoke_api_tokens(user)
         db.session.flush()
-        add_history(user, "update", actor, changes=changes, source=source)
+        add_history(user, HistoryAction.UPDATE, actor, changes=changes, source=source)
 
 
 def _revoke_api_tokens(user: User) -> None:
@@ -124,7 +132,7 @@ def anonymise_account(user: User, actor: User | None) -> None:
             for field, values in (entry.changes or {}).items()
         }
     db.session.flush()
-    add_history(user, "delete", actor, note="personal data removed on request")
+    add_history(user, HistoryAction.DELETE, actor, note="personal data removed on request")
 
 
 def invite_company_member(company_id: int, email: str, name: str, inviter: User) -> User:

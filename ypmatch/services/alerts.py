@@ -19,6 +19,7 @@ from ypmatch.extensions import db
 from ypmatch.models import (
     AlertFrequency,
     Company,
+    HistoryAction,
     Need,
     NeedStatus,
     Outcome,
@@ -432,7 +433,7 @@ def expire_needs(now: datetime) -> int:
             need,
             {"status": NeedStatus.CLOSED},
             None,
-            action="close",
+            action=HistoryAction.CLOSE,
             source="upkeep",
             note="past its end date",
         )

@@ -9,6 +9,7 @@ from ypmatch.extensions import db
 from ypmatch.models import (
     ApprovalStatus,
     Company,
+    HistoryAction,
     Role,
     Sector,
     Technology,
@@ -124,7 +125,7 @@ def review_company(company: Company, approve: bool, reason: str, actor: User) ->
         company,
         {"approval_status": status, "review_reason": reason.strip()},
         actor,
-        action="approve" if approve else "reject",
+        action=HistoryAction.APPROVE if approve else HistoryAction.REJECT,
         note=reason.strip(),
     )
 

@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from ypmatch.extensions import db
 from ypmatch.matching import Glossary
-from ypmatch.models import GlossaryConcept, Sector, User
+from ypmatch.models import GlossaryConcept, HistoryAction, Sector, User
 from ypmatch.services.records import archive_record, create_record, update_record
 
 
@@ -126,7 +126,7 @@ def merge_concepts(target: GlossaryConcept, duplicate: GlossaryConcept, actor: U
             "sectors": sorted({*target.sectors, *duplicate.sectors}, key=lambda s: s.id),
         },
         actor,
-        action="merge",
+        action=HistoryAction.MERGE,
         note=f"merged {duplicate.key}",
     )
     archive_record(duplicate, actor, note=f"merged into {target.key}")

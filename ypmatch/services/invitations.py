@@ -9,6 +9,7 @@ from ypmatch.extensions import db
 from ypmatch.models import (
     Company,
     CompanyInterest,
+    HistoryAction,
     Mission,
     MissionCompany,
     MissionStatus,
@@ -26,7 +27,7 @@ from ypmatch.services.records import add_history, update_record
 def invite(row: MissionCompany, actor: User | None, notify: bool = True) -> None:
     if row.state not in (ParticipantState.PROPOSED, ParticipantState.DECLINED):
         raise MissionError("this company has been invited already")
-    update_record(row, {"state": ParticipantState.INVITED}, actor, action="invite")
+    update_record(row, {"state": ParticipantState.INVITED}, actor, action=HistoryAction.INVITE)
     for member in company_members(row.company_id) if notify else ():
         send_to_user(
             member,
@@ -54,7 +55,7 @@ def respond_to_invitation(row: MissionCompany, accept: bool, note: str, actor: U
         row,
         {"state": state, "response_note": note.strip(), "responded_at": utcnow()},
         actor,
-        action="accept" if accept else "decline",
+        action=HistoryAction.ACCEPT if accept else HistoryAction.DECLINE,
         note=note.strip(),
     )
 
@@ -62,7 +63,7 @@ def respond_to_invitation(row: MissionCompany, accept: bool, note: str, actor: U
 def mark_joined(row: MissionCompany, actor: User) -> None:
     if row.state != ParticipantState.ACCEPTED:
         raise MissionError("only companies that accepted can be marked as joined")
-    update_record(row, {"state": ParticipantState.JOINED}, actor, action="join")
+    update_record(row, {"state": ParticipantState.JOINED}, actor, action=HistoryAction.JOIN)
 
 
 # Invited companies are asked to answer this long before the mission starts.
@@ -162,7 +163,7 @@ def raise_hand(
         except sa.exc.IntegrityError:
             existing = db.session.scalar(query)
         else:
-            add_history(interest, "create", actor, note=note.strip())
+            add_history(interest, HistoryAction.CREATE, actor, note=note.strip())
             return interest
     existing.note = note.strip() or existing.note
     return existing
@@ -196,7 +197,7 @@ def open_interest(company: Company, need: Need) -> CompanyInterest | None:
 def withdraw_hand(interest: CompanyInterest, actor: User) -> None:
     interest.archived_at = utcnow()
     db.session.flush()
-    add_history(interest, "archive", actor, note="hand withdrawn")
+    add_history(interest, HistoryAction.ARCHIVE, actor, note="hand withdrawn")
 
 
 def interests_for_city(city_id: int, limit: int = 20) -> list[CompanyInterest]:

@@ -14,6 +14,7 @@ from ypmatch.matching.shortlist import (
 )
 from ypmatch.models import (
     Company,
+    HistoryAction,
     MatchDecision,
     MatchDecisionStatus,
     Mission,
@@ -316,7 +317,7 @@ def generate_shortlist(mission: Mission, actor: User | None, source: str = "web"
         mission,
         data,
         actor,
-        action="shortlist",
+        action=HistoryAction.SHORTLIST,
         source=source,
         note=f"{len(selected_ids)} companies proposed; {len(dropped)} replaced",
     )
@@ -352,7 +353,9 @@ def _flag_note(row: MissionCompany, data: dict) -> str:
     return f"{name}: {', '.join(parts)}"
 
 
-def _mission_note(mission: Mission, actor: User | None, note: str, action: str = "update") -> None:
+def _mission_note(
+    mission: Mission, actor: User | None, note: str, action: HistoryAction = HistoryAction.UPDATE
+) -> None:
     add_history(mission, action, actor, note=note)
 
 

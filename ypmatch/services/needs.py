@@ -11,6 +11,7 @@ from ypmatch import clock
 from ypmatch.events import need_published
 from ypmatch.extensions import db
 from ypmatch.models import (
+    HistoryAction,
     Need,
     NeedStatus,
     PartnerCity,
@@ -35,10 +36,10 @@ from ypmatch.services.search import (
 )
 
 STATUS_ACTIONS = {
-    NeedStatus.PUBLISHED: "publish",
-    NeedStatus.IN_MISSION: "update",
-    NeedStatus.CLOSED: "close",
-    NeedStatus.DRAFT: "unpublish",
+    NeedStatus.PUBLISHED: HistoryAction.PUBLISH,
+    NeedStatus.IN_MISSION: HistoryAction.UPDATE,
+    NeedStatus.CLOSED: HistoryAction.CLOSE,
+    NeedStatus.DRAFT: HistoryAction.UNPUBLISH,
 }
 
 
@@ -197,7 +198,7 @@ def change_need_status(
         {"status": status},
         actor,
         expected_version=expected_version,
-        action=STATUS_ACTIONS.get(NeedStatus(status), "update"),
+        action=STATUS_ACTIONS.get(NeedStatus(status), HistoryAction.UPDATE),
     )
     _after_status_change(need, previous, "web", notify_company_ids)
     return changes

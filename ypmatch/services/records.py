@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ypmatch.extensions import db
-from ypmatch.models import HistoryEntry, MatchingState, Sector, User
+from ypmatch.models import HistoryAction, HistoryEntry, MatchingState, Sector, User
 from ypmatch.models.base import utcnow
 
 HIDDEN_FIELDS = {"password_hash", "session_token", "created_at", "updated_at"}
@@ -58,7 +58,7 @@ def snapshot(record: Any) -> dict[str, Any]:
 
 def add_history(
     record: Any,
-    action: str,
+    action: HistoryAction,
     actor: User | None,
     changes: dict[str, list[Any]] | None = None,
     source: str = "web",
@@ -111,7 +111,7 @@ def _diff(record: Any, data: dict[str, Any]) -> dict[str, list[Any]]:
 def create_record(record: Any, actor: User | None, source: str = "web", note: str = "") -> Any:
     db.session.add(record)
     db.session.flush()
-    add_history(record, "create", actor, changes=None, source=source, note=note)
+    add_history(record, HistoryAction.CREATE, actor, changes=None, source=source, note=note)
     return record
 
 
@@ -120,7 +120,7 @@ def update_record(
     data: dict[str, Any],
     actor: User | None,
     expected_version: int | None = None,
-    action: str = "update",
+    action: HistoryAction = HistoryAction.UPDATE,
     source: str = "web",
     note: str = "",
 ) -> dict[str, list[Any]]:
@@ -145,14 +145,21 @@ def archive_record(record: Any, actor: User | None, note: str = "", source: str 
     if record.archived_at is not None:
         return
     update_record(
-        record, {"archived_at": utcnow()}, actor, action="archive", note=note, source=source
+        record,
+        {"archived_at": utcnow()},
+        actor,
+        action=HistoryAction.ARCHIVE,
+        note=note,
+        source=source,
     )
 
 
 def restore_record(record: Any, actor: User | None, note: str = "", source: str = "web") -> None:
     if record.archived_at is None:
         return
-    update_record(record, {"archived_at": None}, actor, action="restore", note=note, source=source)
+    update_record(
+        record, {"archived_at": None}, actor, action=HistoryAction.RESTORE, note=note, source=source
+    )
 
 
 def history_of(record: Any) -> list[HistoryEntry]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ypmatch.extensions import db
-from ypmatch.models import ApiToken, User
+from ypmatch.models import ApiToken, HistoryAction, User
 from ypmatch.models.base import as_utc, utcnow
 from ypmatch.services.records import add_history
 
@@ -41,7 +41,9 @@ def create_token(user: User, name: str, source: str = "web") -> tuple[ApiToken, 
     )
     db.session.add(token)
     db.session.flush()
-    add_history(user, "update", user, source=source, note=f"API token {token.prefix}… created")
+    add_history(
+        user, HistoryAction.UPDATE, user, source=source, note=f"API token {token.prefix}… created"
+    )
     return token, plaintext
 
 
