@@ -234,3 +234,19 @@ def test_a_rule_broken_past_the_form_is_a_clear_422(client, login_as, world, mon
     assert response.status_code == 422
     assert "give a title in English or Japanese" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Need.id))) == before
+
+
+def test_list_filters_ignore_what_makes_no_sense(app):
+    from werkzeug.datastructures import MultiDict
+
+    from ypmatch.forms.filters import MatchListFilters, NeedListFilters
+
+    form = NeedListFilters(MultiDict({"city": "٣", "sector": "12", "status": "secret",
+                                      "sort": "fit", "archived": "yes", "q": "x" * 500}))
+    assert (form.city.data, form.sector.data, form.status.data, form.sort.data) == (
+        None, 12, "", "fit")
+    assert form.archived.data is False and len(form.q.data) == 200
+    assert NeedListFilters(MultiDict({"city": "99999999999"})).city.data is None
+    assert [MatchListFilters(MultiDict(args)).k.data
+            for args in ({}, {"k": "0"}, {"k": "500"}, {"k": "25"}, {"k": "²"})] == [
+        10, 1, 100, 25, 10]

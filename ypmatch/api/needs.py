@@ -29,7 +29,7 @@ from ypmatch.extensions import db
 from ypmatch.matching import Boosts
 from ypmatch.models import Need, NeedStatus, Role, User
 from ypmatch.permissions import can_edit_need, can_see_matches, can_view_need
-from ypmatch.services.matches import companies_for_need
+from ypmatch.services.matches import MATCHES_DEFAULT, MATCHES_MAX, companies_for_need
 from ypmatch.services.needs import NeedFilters, create_need, needs_query, update_need
 from ypmatch.services.records import ConflictError
 
@@ -58,7 +58,9 @@ class NeedArgs(PageArgs):
 
 
 class MatchArgs(ma.Schema):
-    k = QueryNumber(1, 100, load_default=10, metadata={"description": "How many."})
+    k = QueryNumber(
+        1, MATCHES_MAX, load_default=MATCHES_DEFAULT, metadata={"description": "How many."}
+    )
     boost_sector = Flag(
         load_default=False, metadata={"description": "Favour companies in its sectors."}
     )

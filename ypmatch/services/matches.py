@@ -25,6 +25,8 @@ from ypmatch.services.companies import companies_in_sector
 from ypmatch.services.matching import matching_index, need_document
 from ypmatch.services.records import archive_record, create_record, update_record
 
+# How many companies a need's list shows by default, and at most (pages and API alike).
+MATCHES_DEFAULT, MATCHES_MAX = 10, 100
 
 @dataclass
 class ReasonView:

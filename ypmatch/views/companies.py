@@ -9,6 +9,7 @@ from ypmatch import clock
 from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
 from ypmatch.forms.companies import CompanyForm, ReviewForm, TechnologyForm
+from ypmatch.forms.filters import CompanyListFilters
 from ypmatch.forms.matching import ApplySectorsForm
 from ypmatch.models import Company, Technology
 from ypmatch.permissions import (
@@ -45,7 +46,6 @@ from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     archive_or_restore,
     claim_form,
-    int_arg,
     paginate_request,
     render_history,
     report_conflict,
@@ -59,19 +59,15 @@ blueprint = Blueprint("companies", __name__, url_prefix="/companies")
 
 def filters_from_request() -> CompanyFilters:
     is_staff = current_user.is_authenticated and current_user.is_staff
-    yport = request.args.get("yport")
+    form = CompanyListFilters(request.args)
     return CompanyFilters(
-        text=request.args.get("q", "")[:200],
-        sector_id=int_arg("sector"),
-        size=request.args.get("size", "")
-        if request.args.get("size") in ("small", "medium", "large")
-        else "",
-        approval_status=request.args.get("approval", "") if is_staff else "",
-        yport_member={"1": True, "0": False}.get(yport or ""),
-        archived=is_staff and request.args.get("archived") == "1",
-        stale_before=stale_before(clock.now())
-        if is_staff and request.args.get("stale") == "1"
-        else None,
+        text=form.q.data,
+        sector_id=form.sector.data,
+        size=form.size.data,
+        approval_status=form.approval.data if is_staff else "",
+        yport_member={"1": True, "0": False}.get(form.yport.data),
+        archived=is_staff and form.archived.data,
+        stale_before=stale_before(clock.now()) if is_staff and form.stale.data else None,
     )
 
 

@@ -9,12 +9,12 @@ from flask_wtf import FlaskForm
 from ypmatch import clock
 from ypmatch.extensions import db, login_manager
 from ypmatch.forms.common import ConfirmForm, as_choices
+from ypmatch.forms.filters import MatchListFilters, NeedListFilters
 from ypmatch.forms.matching import ApplySectorsForm, MatchDecisionForm
 from ypmatch.forms.missions import InterestForm
 from ypmatch.forms.needs import NeedForm, NeedStatusForm, PublishReviewForm
 from ypmatch.matching import Boosts
 from ypmatch.models import Company, MatchDecisionStatus, Need, NeedStatus, Role
-from ypmatch.models.companies import CompanySize
 from ypmatch.permissions import (
     can_edit_need,
     can_see_matches,
@@ -69,7 +69,6 @@ from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     archive_or_restore,
     claim_form,
-    int_arg,
     paginate_request,
     render_history,
     report_conflict,
@@ -79,10 +78,6 @@ from ypmatch.views.records import (
 )
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
-COMPANY_SIZES = {size.value for size in CompanySize}
-
-
-SORTS = ("newest", "deadline", "fit")
 
 
 def _own_company():
@@ -93,22 +88,18 @@ def _own_company():
 
 def filters_from_request() -> NeedFilters:
     is_staff = current_user.is_authenticated and current_user.is_staff
-    sort = request.args.get("sort", "")
+    form = NeedListFilters(request.args)
     company = _own_company()
     return NeedFilters(
-        text=request.args.get("q", "")[:200],
-        city_id=int_arg("city"),
-        sector_id=int_arg("sector"),
-        status=request.args.get("status", "")
-        if request.args.get("status") in ("draft", "published", "in_mission", "closed")
-        else "",
-        language=request.args.get("lang", "") if request.args.get("lang") in ("en", "ja") else "",
-        archived=is_staff and request.args.get("archived") == "1",
-        stale_before=stale_before(clock.now())
-        if is_staff and request.args.get("stale") == "1"
-        else None,
-        sort=sort if sort in SORTS else "",
-        fit_scores=company_need_scores(company) if sort == "fit" and company else None,
+        text=form.q.data,
+        city_id=form.city.data,
+        sector_id=form.sector.data,
+        status=form.status.data,
+        language=form.lang.data,
+        archived=is_staff and form.archived.data,
+        stale_before=stale_before(clock.now()) if is_staff and form.stale.data else None,
+        sort=form.sort.data,
+        fit_scores=company_need_scores(company) if form.sort.data == "fit" and company else None,
     )
 
 
@@ -152,28 +143,23 @@ def _own_hand(need: Need):
     return open_interest(company, need) if company is not None else None
 
 
-def _match_filters() -> CompanyMatchFilters:
-    yport = request.args.get("yport", "")
-    return CompanyMatchFilters(
-        sector_id=int_arg("sector"),
-        size=request.args.get("size", "") if request.args.get("size") in COMPANY_SIZES else "",
-        yport_member={"1": True, "0": False}.get(yport),
-        overseas_in_country=request.args.get("overseas") == "1",
-    )
-
-
 @blueprint.get("/<int:need_id>")
 def show(need_id: int):
     need = _get_need(need_id)
     locale = str(get_locale())
     context = {}
     if can_see_matches(current_user, need):
-        k = min(max(int_arg("k") or 10, 1), 100)
+        form = MatchListFilters(request.args)
+        k = form.k.data
         boosts = Boosts(
-            sector_overlap=request.args.get("boost_sector") == "1",
-            overseas_experience=request.args.get("boost_overseas") == "1",
+            sector_overlap=form.boost_sector.data, overseas_experience=form.boost_overseas.data
         )
-        filters = _match_filters()
+        filters = CompanyMatchFilters(
+            sector_id=form.sector.data,
+            size=form.size.data,
+            yport_member={"1": True, "0": False}.get(form.yport.data),
+            overseas_in_country=form.overseas.data,
+        )
         context = {
             "matches": companies_for_need(need, locale, k=k, filters=filters, boosts=boosts),
             "match_k": k,
