@@ -8,11 +8,10 @@ from datetime import date, datetime
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ypmatch.models.base import utcnow
+from ypmatch.models.base import MAX_ID, utcnow
 from ypmatch.text_rules import DIRECTION_CONTROLS, LINE_BREAKS
 
 # Ids are 32-bit in PostgreSQL; larger numbers can name no record.
-MAX_ID = 2_147_483_647
 # What counts as space, for both JSON Schema (ECMA) and Python, spelled out: "\s" differs
 # between the two, and a text of spaces only must be refused by both alike.
 SPACES = (

@@ -8,9 +8,9 @@ stale or hand-edited link still shows the list.
 from wtforms import Field, Form
 
 from ypmatch.models import ApprovalStatus, CompanySize, NeedStatus
+from ypmatch.models.base import MAX_ID
 from ypmatch.services.matches import MATCHES_DEFAULT, MATCHES_MAX
 
-MAX_ID = 2_147_483_647
 MAX_QUERY = 200
 
 
@@ -20,6 +20,15 @@ def ascii_number(value: str | None) -> int | None:
     if value and value.isascii() and value.isdigit() and len(value) <= 10:
         return int(value)
     return None
+
+
+def record_id(value: str) -> int:
+    """For ``request.args.get(name, type=record_id)``: a record id, else ValueError (so Flask
+    gives the default)."""
+    number = ascii_number(value)
+    if number is None or not 0 < number <= MAX_ID:
+        raise ValueError(f"not a record id: {value!r}")
+    return number
 
 
 class IdFilter(Field):

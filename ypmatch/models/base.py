@@ -14,6 +14,10 @@ def in_language(locale: str, english: str, japanese: str) -> str:
     return preferred or other
 
 
+# Ids are 32-bit integers in every database we run on: larger numbers name no record.
+MAX_ID = 2_147_483_647
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
+from ypmatch.forms.filters import record_id
 from ypmatch.forms.glossary import GlossaryConceptForm, MergeConceptForm, surface_forms
 from ypmatch.models import GlossaryConcept
 from ypmatch.permissions import staff_required
@@ -18,7 +19,6 @@ from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     archive_or_restore,
     claim_form,
-    int_arg,
     paginate_request,
     render_history,
     report_conflict,
@@ -32,7 +32,7 @@ blueprint = Blueprint("glossary", __name__, url_prefix="/glossary")
 def index():
     text = request.args.get("q", "")[:100].strip()
     archived = request.args.get("archived") == "1"
-    sector_id = int_arg("sector")
+    sector_id = request.args.get("sector", type=record_id)
     query = concepts_query(text, sector_id, archived, str(get_locale()))
     page = paginate_request(query, per_page=current_app.config["PER_PAGE"] * 2)
     return render_template(

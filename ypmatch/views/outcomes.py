@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ypmatch.extensions import db
 from ypmatch.forms.common import as_choices
+from ypmatch.forms.filters import record_id
 from ypmatch.forms.missions import OutcomeForm
 from ypmatch.models import (
     Company,
@@ -30,7 +31,6 @@ from ypmatch.services.records import ConflictError
 from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     claim_form,
-    int_arg,
     paginate_request,
     render_history,
     report_conflict,
@@ -46,9 +46,7 @@ def _prepare(form: OutcomeForm) -> OutcomeForm:
         [
             (c.id, c.name(locale))
             for c in db.session.scalars(
-                sa.select(Company)
-                .where(Company.is_listed)
-                .order_by(Company.name_en)
+                sa.select(Company).where(Company.is_listed).order_by(Company.name_en)
             )
         ]
     )
@@ -77,8 +75,8 @@ def outcomes_query() -> sa.Select:
     query = sa.select(Outcome).where(Outcome.is_current)
     if request.args.get("kind"):
         query = query.where(Outcome.kind == request.args["kind"])
-    if int_arg("mission"):
-        query = query.where(Outcome.mission_id == int_arg("mission"))
+    if request.args.get("mission", type=record_id):
+        query = query.where(Outcome.mission_id == request.args.get("mission", type=record_id))
     return query.order_by(Outcome.occurred_on.desc(), Outcome.id.desc())
 
 
@@ -94,9 +92,9 @@ def index():
 def create():
     form = _prepare(OutcomeForm())
     if request.method == "GET":
-        form.company_id.data = int_arg("company")
-        form.need_id.data = int_arg("need")
-        form.mission_id.data = int_arg("mission") or 0
+        form.company_id.data = request.args.get("company", type=record_id)
+        form.need_id.data = request.args.get("need", type=record_id)
+        form.mission_id.data = request.args.get("mission", type=record_id) or 0
         form.occurred_on.data = date.today()
     if form.validate_on_submit():
         submission = claim_form(form)
@@ -174,7 +172,7 @@ def _chart_max(rows: list[tuple[str, int, int]]) -> int:
 @staff_required
 def dashboard():
     default_first = current_app.config.get("KPI_FIRST_YEAR") or fiscal_year(date.today()) - 1
-    first_year = int_arg("from") or default_first
+    first_year = request.args.get("from", type=record_id) or default_first
     first_year = min(max(first_year, 2000), 2100)
     report = kpi_report(first_year)
     return render_template(

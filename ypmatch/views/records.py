@@ -10,6 +10,7 @@ from flask_login import current_user
 from ypmatch import labels
 from ypmatch.extensions import db
 from ypmatch.forms.common import ConfirmForm, as_choices
+from ypmatch.forms.filters import ascii_number
 from ypmatch.forms.matching import ApplySectorsForm
 from ypmatch.models import FormSubmission, HistoryEntry
 from ypmatch.services.records import (
@@ -122,19 +123,13 @@ def report_conflict(error: ConflictError, form) -> HistoryEntry | None:
 
 
 # Ids are 32-bit in PostgreSQL; larger numbers name no record.
-MAX_ID = 2_147_483_647
 MAX_PAGE = 100_000
-
-
-def _ascii_number(value: str) -> int | None:
-    # str.isdigit() is true for "²" and other digits int() refuses; only 0-9 count here.
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else None
 
 
 def paginate_request(query, per_page: int | None = None):
     """The page of ``query`` that ``?page=`` asks for; a page past the end is 404."""
     value = request.args.get("page", "1") or "1"
-    page = _ascii_number(value)
+    page = ascii_number(value)
     if page is None or not 1 <= page <= MAX_PAGE:
         abort(404)
     return db.paginate(
@@ -176,11 +171,6 @@ def suggested_sectors_form(suggestions, locale: str):
         ]
     )
     return form
-
-
-def int_arg(name: str) -> int | None:
-    number = _ascii_number(request.args.get(name, ""))
-    return number if number is not None and number <= MAX_ID else None
 
 
 def claim_form(form) -> FormSubmission | None:
