@@ -395,3 +395,15 @@ def test_mission_status_moves_only_along_its_life(client, login_as, mission_worl
     with pytest.raises(MissionError):
         change_mission_status(mission, MissionStatus.PLANNING, mission_world.curator)
     assert {MissionStatus(s) for s in NEXT_STATUSES} == set(MissionStatus)
+
+
+def test_only_listed_companies_can_be_added_by_hand(client, login_as, mission_world):
+    login_as("curator")
+    mission = _create_mission(client, mission_world)
+    pending = mission_world.pending_company
+    response = client.post(f"/missions/{mission.id}/participants",
+                           data={"company_id": pending.id}, follow_redirects=True)
+    assert "Choose an approved company." in response.get_data(as_text=True)
+    assert pending.id not in _listed(mission)
+    client.post(f"/missions/{mission.id}/participants", data={"company_id": "not a number"})
+    assert pending.id not in _listed(mission)

@@ -71,7 +71,9 @@ class MissionStatusForm(FlaskForm):
 
 
 class AddCompanyForm(FlaskForm):
-    company_id = SelectField(_l("Company"), coerce=int, validators=[InputRequired()])
+    """A company picked from the hand candidates (the service checks it may be added)."""
+
+    company_id = IntegerField(_l("Company"), validators=[InputRequired()])
 
 
 class InvitationResponseForm(FlaskForm):

@@ -21,10 +21,12 @@ from ypmatch.models import (
     MissionCompany,
     MissionStatus,
     Need,
+    NeedStatus,
     ParticipantState,
     User,
 )
 from ypmatch.models.base import utcnow
+from ypmatch.permissions import visible_missions_condition
 from ypmatch.services.matching import matching_index
 from ypmatch.services.records import add_history, create_record, update_record
 from ypmatch.services.rules import FieldErrors, check_partner_city, listed_needs_by_id
@@ -79,6 +81,31 @@ def change_mission_status(mission: Mission, status: MissionStatus, actor: User) 
     if status not in NEXT_STATUSES[MissionStatus(mission.status)]:
         raise MissionError(f"a mission cannot go from {mission.status} to {status}")
     update_record(mission, {"status": status}, actor)
+
+
+def visible_missions(viewer: User) -> sa.Select:
+    """The missions a user's list shows, newest first (its exports reuse it)."""
+    return (
+        sa.select(Mission)
+        .where(Mission.is_current, visible_missions_condition(viewer))
+        .order_by(Mission.start_date.desc(), Mission.id.desc())
+    )
+
+
+def plannable_needs(ids: list[int] | None = None) -> list[Need]:
+    """Needs a mission may take in (published or in a mission), by city; only ``ids`` if given."""
+    query = sa.select(Need).where(
+        Need.is_current, Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION])
+    )
+    if ids is not None:  # the needs a form chose, in id order
+        return list(db.session.scalars(query.where(Need.id.in_(ids)).order_by(Need.id)))
+    return list(db.session.scalars(query.order_by(Need.city_id, Need.id)))
+
+
+def listed_company(company_id: int | None) -> Company | None:
+    """The company a curator may add to a mission by hand: approved and not archived."""
+    company = db.session.get(Company, company_id) if company_id else None
+    return company if company is not None and company.is_listed else None
 
 
 def create_mission(

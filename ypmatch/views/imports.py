@@ -27,9 +27,9 @@ from ypmatch.services.imports.uploads import (
     save_upload,
     upload_file,
 )
+from ypmatch.services.missions import visible_missions
 from ypmatch.services.needs import needs_query
 from ypmatch.views.companies import filters_from_request as company_filters
-from ypmatch.views.missions import missions_list_query
 from ypmatch.views.needs import filters_from_request as need_filters
 from ypmatch.views.outcomes import outcomes_query
 
@@ -209,7 +209,7 @@ def export_companies(file_format: str):
 @blueprint.get("/exports/missions.<file_format>")
 @staff_required
 def export_missions(file_format: str):
-    return _export("missions", missions_list_query(), file_format)
+    return _export("missions", visible_missions(current_user), file_format)
 
 
 @blueprint.get("/exports/outcomes.<file_format>")

@@ -1,6 +1,5 @@
 """Joint survey missions: planning, shortlists, invitations, briefing exports."""
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -26,12 +25,10 @@ from ypmatch.forms.missions import (
     MissionStatusForm,
 )
 from ypmatch.models import (
-    Company,
     Mission,
     MissionCompany,
     MissionStatus,
     Need,
-    NeedStatus,
     Role,
 )
 from ypmatch.permissions import (
@@ -41,7 +38,6 @@ from ypmatch.permissions import (
     roles_required,
     sees_mission_shortlist,
     staff_required,
-    visible_missions_condition,
 )
 from ypmatch.services.cities import active_cities
 from ypmatch.services.exports.calendar import CALENDAR_MIMETYPE, mission_calendar
@@ -66,11 +62,14 @@ from ypmatch.services.missions import (
     create_mission,
     generate_shortlist,
     hand_candidates,
+    listed_company,
     move_participant,
     next_statuses,
     participant,
+    plannable_needs,
     set_participant_flag,
     update_mission,
+    visible_missions,
 )
 from ypmatch.services.records import ConflictError
 from ypmatch.services.submissions import record_result
@@ -82,15 +81,6 @@ from ypmatch.views.records import (
 )
 
 blueprint = Blueprint("missions", __name__, url_prefix="/missions")
-
-
-def missions_list_query() -> sa.Select:
-    """The missions the list shows the signed-in user (its exports reuse it)."""
-    return (
-        sa.select(Mission)
-        .where(Mission.is_current, visible_missions_condition(current_user))
-        .order_by(Mission.start_date.desc(), Mission.id.desc())
-    )
 
 
 def _get_mission(mission_id: int) -> Mission:
@@ -105,7 +95,7 @@ def _get_mission(mission_id: int) -> Mission:
 @blueprint.get("/")
 @login_required
 def index():
-    missions = db.session.scalars(missions_list_query()).all()
+    missions = db.session.scalars(visible_missions(current_user)).all()
     return render_template(
         "missions/index.html",
         missions=missions,
@@ -119,26 +109,13 @@ def _prepare(form: MissionForm) -> MissionForm:
     form.city_id.choices = as_choices(
         [(0, _("Choose the partner city"))] + [(c.id, c.name(locale)) for c in active_cities()]
     )
-    needs = db.session.scalars(
-        sa.select(Need)
-        .where(
-            Need.is_current,
-            Need.status.in_([NeedStatus.PUBLISHED, NeedStatus.IN_MISSION]),
-        )
-        .order_by(Need.city_id, Need.id)
-    ).all()
+    needs = plannable_needs()
     form.needs.choices = as_choices([(n.id, f"{n.ref or n.id} · {n.title(locale)}") for n in needs])
     by_city: dict[int, list[Need]] = {}
     for need in needs:
         by_city.setdefault(need.city_id, []).append(need)
     form.needs_by_city = [(city, by_city.get(city.id, [])) for city in active_cities()]
     return form
-
-
-def _needs(ids: list[int]) -> list[Need]:
-    if not ids:
-        return []
-    return list(db.session.scalars(sa.select(Need).where(Need.id.in_(ids)).order_by(Need.id)))
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -149,7 +126,7 @@ def create():
         submission = claim_form(form)
         try:
             mission = create_mission(
-                form.mission_data(), _needs(form.needs.data or []), current_user
+                form.mission_data(), plannable_needs(form.needs.data or []), current_user
             )
         except MissionError as error:
             db.session.rollback()
@@ -180,7 +157,7 @@ def edit(mission_id: int):
             update_mission(
                 mission,
                 form.mission_data(),
-                _needs(form.needs.data or []),
+                plannable_needs(form.needs.data or []),
                 current_user,
                 form.expected_version(),
             )
@@ -325,18 +302,9 @@ def participant_action(mission_id: int, row_id: int, action: str):
 def add_participant(mission_id: int):
     mission = db.get_or_404(Mission, mission_id)
     form = AddCompanyForm()
-    form.company_id.choices = as_choices(
-        [
-            (c.id, "")
-            for c in db.session.scalars(
-                sa.select(Company).where(
-                    Company.is_listed,
-                )
-            )
-        ]
-    )
-    if form.validate_on_submit():
-        add_company_by_hand(mission, db.session.get(Company, form.company_id.data), current_user)
+    company = listed_company(form.company_id.data) if form.validate_on_submit() else None
+    if company is not None:
+        add_company_by_hand(mission, company, current_user)
         db.session.commit()
         flash(_("Company added and pinned."), "success")
     else:
