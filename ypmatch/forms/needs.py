@@ -11,7 +11,6 @@ from ypmatch.forms.common import (
     VersionedForm,
     as_choices,
     long_text_field,
-    require_one_of,
     text_field,
 )
 from ypmatch.models.needs import FUNDING_SOURCES
@@ -35,18 +34,6 @@ class NeedForm(VersionedForm):
         120,
         description=_l("For example: 2027–2029, or 'before the 2028 rainy season'."),
     )
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        titled = require_one_of(
-            self.title_en, self.title_ja, _l("Give a title in English or Japanese.")
-        )
-        described = require_one_of(
-            self.description_en,
-            self.description_ja,
-            _l("Describe the need in English or Japanese."),
-        )
-        return valid and titled and described
 
     def need_data(self, sectors: list) -> dict:
         """The need's fields; status and visibility only when the form offers them."""

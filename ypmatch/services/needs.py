@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ypmatch import clock
 from ypmatch.events import need_published
@@ -61,9 +62,7 @@ class NeedFilters:
 
 def needs_query(viewer: User | None, filters: NeedFilters) -> sa.Select:
     query = sa.select(Need).where(visible_needs_condition(viewer))
-    query = query.where(
-        Need.archived_at.is_not(None) if filters.archived else Need.is_current
-    )
+    query = query.where(Need.archived_at.is_not(None) if filters.archived else Need.is_current)
     order = (Need.updated_at.desc(), Need.id.desc())
     if filters.text:
         columns = (Need.title_en, Need.title_ja, Need.description_en, Need.description_ja, Need.ref)
@@ -143,12 +142,14 @@ def checked_need_data(data: dict, need: Need | None = None) -> dict:
         check_partner_city(values["city_id"], errors)
     texts = {field: getattr(need, field) for field in NEED_TEXTS} if need else {}
     texts.update({field: values[field] for field in NEED_TEXTS if field in values})
-    require_one_of(texts, "title_en", "title_ja", "give a title in English or Japanese", errors)
+    require_one_of(
+        texts, "title_en", "title_ja", _l("Give a title in English or Japanese."), errors
+    )
     require_one_of(
         texts,
         "description_en",
         "description_ja",
-        "describe the need in English or Japanese",
+        _l("Describe the need in English or Japanese."),
         errors,
     )
     errors.raise_any()

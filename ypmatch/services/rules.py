@@ -11,9 +11,20 @@ from ypmatch.models import Need, NeedStatus, PartnerCity, Sector
 class InvalidFields(ValueError):
     """Some values break a rule; ``errors`` maps each field to what is wrong with it."""
 
-    def __init__(self, errors: dict[str, list[str]]):
+    def __init__(self, errors: dict[str, list]):
+        # Messages may be lazy translations: read in the locale of whoever triggered them.
+        errors = {name: [str(message) for message in messages] for name, messages in errors.items()}
         super().__init__("; ".join(f"{name}: {', '.join(m)}" for name, m in errors.items()))
         self.errors = errors
+
+    def show_on(self, form) -> None:
+        """Put each message under the form's field of that name (others above the form)."""
+        for name, messages in self.errors.items():
+            field = form._fields.get(name)
+            target = field.errors if field is not None else form.form_errors
+            if isinstance(target, tuple):  # WTForms keeps unvalidated fields' errors in a tuple
+                field.errors = target = list(target)
+            target.extend(messages)
 
 
 class FieldErrors:

@@ -65,6 +65,7 @@ from ypmatch.services.needs import (
     update_need,
 )
 from ypmatch.services.records import ConflictError
+from ypmatch.services.rules import InvalidFields
 from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     archive_or_restore,
@@ -309,7 +310,12 @@ def create():
         form.city_id.data = current_user.city_id
     if form.validate_on_submit():
         submission = claim_form(form)
-        need = create_need(_form_data(form), current_user)
+        try:
+            need = create_need(_form_data(form), current_user)
+        except InvalidFields as broken:  # the need's rules live in the service
+            db.session.rollback()
+            broken.show_on(form)
+            return render_template("needs/form.html", form=form, need=None), 422
         target = url_for("needs.show", need_id=need.id)
         record_result(submission, target)
         db.session.commit()
@@ -338,6 +344,9 @@ def edit(need_id: int):
             update_need(need, _form_data(form), current_user, form.expected_version())
         except ConflictError as error:
             other_change = report_conflict(error, form)
+        except InvalidFields as broken:
+            db.session.rollback()
+            broken.show_on(form)
         else:
             db.session.commit()
             if need.status == NeedStatus.PUBLISHED and not was_published:
