@@ -11,7 +11,6 @@ from ypmatch.forms.common import (
     VersionedForm,
     as_choices,
     long_text_field,
-    require_one_of,
     text_field,
 )
 from ypmatch.models.companies import YOKOHAMA_WARDS
@@ -36,13 +35,6 @@ class CompanyProfileFields(FlaskForm):
     )
     description_ja = long_text_field(_l("About the company (Japanese)"), 5000)
     description_en = long_text_field(_l("About the company (English)"), 5000)
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        named = require_one_of(
-            self.name_en, self.name_ja, _l("Give the company name in Japanese or English.")
-        )
-        return valid and named
 
     def validate_website(self, field) -> None:
         if field.data and not field.data.lower().startswith(("http://", "https://")):
@@ -80,18 +72,6 @@ class TechnologyForm(VersionedForm):
     description_en = long_text_field(_l("Description (English)"))
     sectors = CheckboxListField(_l("Sectors"), coerce=int, validators=[Optional()])
     track_record = long_text_field(_l("Track record"), 5000)
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        titled = require_one_of(
-            self.title_en, self.title_ja, _l("Give a title in Japanese or English.")
-        )
-        described = require_one_of(
-            self.description_en,
-            self.description_ja,
-            _l("Describe the technology in Japanese or English."),
-        )
-        return valid and titled and described
 
 
 class ReviewForm(FlaskForm):

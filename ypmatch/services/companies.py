@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ypmatch.extensions import db
 from ypmatch.models import (
@@ -29,6 +30,8 @@ from ypmatch.services.search import (
     text_condition,
 )
 from ypmatch.services.text_finder import COMPANY_TEXT_COLUMNS, TECHNOLOGY_TEXT_COLUMNS
+
+NAME_RULE = _l("Give the company name in Japanese or English.")
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,9 @@ def sign_up_company(
     company_data: dict, email: str, password: str, name: str, locale: str = ""
 ) -> tuple[Company, User]:
     """A new company, pending the bureau's review, and its first member's account."""
+    errors = FieldErrors()
+    require_one_of(company_data, "name_en", "name_ja", NAME_RULE, errors)
+    errors.raise_any()
     company = Company(**company_data, approval_status=ApprovalStatus.PENDING)
     create_record(company, None, note="sign-up")
     user = create_user(
@@ -155,8 +161,7 @@ def check_company_profile(company: Company, data: dict, actor: User) -> None:
         errors.add("yport_member", "only the bureau sets Y-PORT Center membership")
     names = {"name_ja": company.name_ja, "name_en": company.name_en}
     names.update({key: data[key] for key in names if key in data})
-    require_one_of(names, "name_en", "name_ja", "give the company name in Japanese or English",
-                   errors)  # fmt: skip
+    require_one_of(names, "name_en", "name_ja", NAME_RULE, errors)
     errors.raise_any()
 
 
@@ -179,12 +184,13 @@ def checked_technology_data(data: dict, technology: Technology | None = None) ->
         values["sectors"] = active_sectors_by_id(values.pop("sector_ids"), errors)
     texts = {key: getattr(technology, key) for key in TECHNOLOGY_TEXTS} if technology else {}
     texts.update({key: values[key] for key in TECHNOLOGY_TEXTS if key in values})
-    require_one_of(texts, "title_en", "title_ja", "give a title in Japanese or English", errors)
+    title_rule = _l("Give a title in Japanese or English.")
+    require_one_of(texts, "title_en", "title_ja", title_rule, errors)
     require_one_of(
         texts,
         "description_en",
         "description_ja",
-        "describe the technology in Japanese or English",
+        _l("Describe the technology in Japanese or English."),
         errors,
     )
     errors.raise_any()

@@ -31,6 +31,7 @@ from ypmatch.services.account_tokens import (
 from ypmatch.services.accounts import AccountError, update_account
 from ypmatch.services.companies import sign_up_company
 from ypmatch.services.notifications import send_to_user
+from ypmatch.services.rules import InvalidFields
 from ypmatch.services.sign_in import ThrottleSettings, lift_waits, sign_in
 from ypmatch.views.accounts import send_confirmation, token_problem
 from ypmatch.views.records import safe_next_url
@@ -183,6 +184,10 @@ def signup():
                 form.person_name.data,
                 locale=str(get_locale()),
             )
+        except InvalidFields as broken:  # the company's rules live in the service
+            db.session.rollback()
+            broken.show_on(form)
+            return render_template("auth/signup.html", form=form), 422
         except AccountError:
             db.session.rollback()
             # Same answer whether or not the address is known: no account enumeration.

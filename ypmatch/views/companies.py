@@ -42,6 +42,7 @@ from ypmatch.services.matches import (
     trades_outside_scope,
 )
 from ypmatch.services.records import ConflictError
+from ypmatch.services.rules import InvalidFields
 from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     archive_or_restore,
@@ -128,6 +129,9 @@ def edit(company_id: int):
             update_company(company, form.profile_data(), current_user, form.expected_version())
         except ConflictError as error:
             other_change = report_conflict(error, form)
+        except InvalidFields as broken:  # the company's rules live in the service
+            db.session.rollback()
+            broken.show_on(form)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -246,7 +250,14 @@ def create_technology_view(company_id: int):
     form = _prepare_technology_form(TechnologyForm())
     if form.validate_on_submit():
         submission = claim_form(form)
-        technology = create_technology(company, _technology_data(form), current_user)
+        try:
+            technology = create_technology(company, _technology_data(form), current_user)
+        except InvalidFields as broken:  # the technology's rules live in the service
+            db.session.rollback()
+            broken.show_on(form)
+            return render_template(
+                "companies/technology_form.html", form=form, company=company, technology=None
+            ), 422
         target = url_for("companies.technology", company_id=company.id, technology_id=technology.id)
         record_result(submission, target)
         db.session.commit()
@@ -327,6 +338,9 @@ def edit_technology(company_id: int, technology_id: int):
             )
         except ConflictError as error:
             other_change = report_conflict(error, form)
+        except InvalidFields as broken:
+            db.session.rollback()
+            broken.show_on(form)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
