@@ -564,3 +564,10 @@ def test_cli_exits_non_zero_on_any_error(runner, world, sewerage, tmp_path):
     assert counts() == before
     junk = runner.invoke(args=["import", "needs", str(_junk(tmp_path / "junk.csv"))])
     assert junk.exit_code == 1 and "Refused:" in junk.output
+
+
+def test_imported_needs_obey_the_rules_the_forms_and_the_api_do(world, tmp_path):
+    rows = [NEED_HEADERS, need_row(ref="CEB-91", city="cebu", description_en="No title here")]
+    report = run("needs", write_csv(tmp_path / "needs.csv", rows))
+    assert "row 2: Give a title in English or Japanese." in report.errors
+    assert report.count("need", "create") == 0 or not report.ok

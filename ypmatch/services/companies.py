@@ -175,6 +175,14 @@ def update_company(
 TECHNOLOGY_TEXTS = ("title_ja", "title_en", "description_ja", "description_en")
 
 
+def check_technology_texts(texts: dict, errors: FieldErrors) -> None:
+    """A technology has a title and a description, each in Japanese or English (or both)."""
+    title = _l("Give a title in Japanese or English.")
+    require_one_of(texts, "title_en", "title_ja", title, errors)
+    description = _l("Describe the technology in Japanese or English.")
+    require_one_of(texts, "description_en", "description_ja", description, errors)
+
+
 def checked_technology_data(data: dict, technology: Technology | None = None) -> dict:
     """``data`` with ``sector_ids`` turned into active sectors, once a title and a
     description in Japanese or English remain; raises ``InvalidFields`` otherwise."""
@@ -184,15 +192,7 @@ def checked_technology_data(data: dict, technology: Technology | None = None) ->
         values["sectors"] = active_sectors_by_id(values.pop("sector_ids"), errors)
     texts = {key: getattr(technology, key) for key in TECHNOLOGY_TEXTS} if technology else {}
     texts.update({key: values[key] for key in TECHNOLOGY_TEXTS if key in values})
-    title_rule = _l("Give a title in Japanese or English.")
-    require_one_of(texts, "title_en", "title_ja", title_rule, errors)
-    require_one_of(
-        texts,
-        "description_en",
-        "description_ja",
-        _l("Describe the technology in Japanese or English."),
-        errors,
-    )
+    check_technology_texts(texts, errors)
     errors.raise_any()
     return values
 

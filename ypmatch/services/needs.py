@@ -130,6 +130,14 @@ def next_reference(city_id: int) -> str:
 NEED_TEXTS = ("title_en", "title_ja", "description_en", "description_ja")
 
 
+def check_need_texts(texts: dict, errors: FieldErrors) -> None:
+    """A need has a title and a description, each in English or Japanese (or both)."""
+    title = _l("Give a title in English or Japanese.")
+    require_one_of(texts, "title_en", "title_ja", title, errors)
+    description = _l("Describe the need in English or Japanese.")
+    require_one_of(texts, "description_en", "description_ja", description, errors)
+
+
 def checked_need_data(data: dict, need: Need | None = None) -> dict:
     """``data`` with ``sector_ids`` turned into sectors, once the need's rules hold: a title
     and a description in English or Japanese (counting what ``need`` already has), an
@@ -142,16 +150,7 @@ def checked_need_data(data: dict, need: Need | None = None) -> dict:
         check_partner_city(values["city_id"], errors)
     texts = {field: getattr(need, field) for field in NEED_TEXTS} if need else {}
     texts.update({field: values[field] for field in NEED_TEXTS if field in values})
-    require_one_of(
-        texts, "title_en", "title_ja", _l("Give a title in English or Japanese."), errors
-    )
-    require_one_of(
-        texts,
-        "description_en",
-        "description_ja",
-        _l("Describe the need in English or Japanese."),
-        errors,
-    )
+    check_need_texts(texts, errors)
     errors.raise_any()
     return values
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from ypmatch import labels
 from ypmatch.extensions import db
 from ypmatch.models import ApprovalStatus, Company, Sector, Technology, technology_sectors_table
+from ypmatch.services.companies import check_technology_texts
 from ypmatch.services.imports.columns import COMPANY_COLUMNS, COMPANY_FIELDS, TECHNOLOGY_FIELDS
 from ypmatch.services.imports.engine import (
     SOURCE,
@@ -345,10 +346,7 @@ class CompanyImporter(Importer):
         changes = changed_fields(state, values) if target.id is not None else values
         final = state | changes
         label = final.get("title_ja") or final.get("title_en") or ""
-        if not (final.get("title_ja") or final.get("title_en")):
-            cells.row_error(_("a technology needs a title in Japanese or English"))
-        if not (final.get("description_ja") or final.get("description_en")):
-            cells.row_error(_("a technology needs a description in Japanese or English"))
+        cells.check_rules(check_technology_texts, final)
         action = "create" if target.id is None else ("update" if changes else "unchanged")
         plan.technology_changes = changes
         fields = shown_fields(changes, target.id is None)

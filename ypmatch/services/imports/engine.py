@@ -26,6 +26,7 @@ from ypmatch.services.imports.columns import Column
 from ypmatch.services.imports.reading import ImportRefused, Limits, open_table
 from ypmatch.services.imports.values import InvalidValue, Term, Vocabulary, parse_bool, parse_date
 from ypmatch.services.records import mark_matcher_inputs_changed, record_type, snapshot
+from ypmatch.services.rules import FieldErrors
 from ypmatch.text_rules import ONE_LINE_MAX_LENGTH, one_line_problem
 
 SOURCE = "import"
@@ -127,6 +128,15 @@ class Cells:
 
     def row_error(self, message: str) -> None:
         self.errors.append(_("row %(row)d: %(message)s", row=self.number, message=message))
+
+    def check_rules(self, check, values: dict) -> None:
+        """Run a service's rule check (``check(values, errors)``) on the row's final values;
+        what it finds becomes row errors, so an import obeys the rules the forms and API do."""
+        errors = FieldErrors()
+        check(values, errors)
+        for messages in errors.errors.values():
+            for message in messages:
+                self.row_error(str(message))
 
     def text(self, key: str, max_length: int) -> str:
         value = self.raw(key)

@@ -34,6 +34,7 @@ from ypmatch.services.imports.values import (
     normalise_title,
     vocabulary_from_labels,
 )
+from ypmatch.services.needs import check_need_texts
 from ypmatch.services.records import update_record
 
 NEED_TEXT = {"title_en": 200, "title_ja": 200, "description_en": 10000, "description_ja": 10000}
@@ -161,8 +162,8 @@ class NeedImporter(Importer):
                 target.ref = ref
                 self.by_ref[ref] = target
             return target
-        if not any(normalise_title(title) for title in titles):
-            cells.row_error(_("a need needs a title in English or Japanese"))
+        if not any(normalise_title(title) for title in titles):  # a new need: nothing names it
+            cells.row_error(_("Give a title in English or Japanese."))
             return None
         target = NeedTarget(None, ref, city_id)
         self._index(target, titles)
@@ -202,10 +203,7 @@ class NeedImporter(Importer):
             changes = changed_fields(state, values)
             action = "update" if changes else "unchanged"
         final = state | changes
-        if not (final.get("title_en") or final.get("title_ja")):
-            cells.row_error(_("a need needs a title in English or Japanese"))
-        if not (final.get("description_en") or final.get("description_ja")):
-            cells.row_error(_("a need needs a description in English or Japanese"))
+        cells.check_rules(check_need_texts, final)
         label = " ".join(
             part for part in (final.get("ref"), final.get("title_en") or final.get("title_ja"))
             if part
