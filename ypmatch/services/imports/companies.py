@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from ypmatch import labels
 from ypmatch.extensions import db
 from ypmatch.models import ApprovalStatus, Company, Sector, Technology, technology_sectors_table
-from ypmatch.services.companies import check_technology_texts
+from ypmatch.services.companies import NAME_RULE, check_technology_texts
 from ypmatch.services.imports.columns import COMPANY_COLUMNS, COMPANY_FIELDS, TECHNOLOGY_FIELDS
 from ypmatch.services.imports.engine import (
     SOURCE,
@@ -212,7 +212,7 @@ class CompanyImporter(Importer):
                 self.by_ref[ref] = target
             return target
         if not any(normalise_name(name) for name in names):
-            cells.row_error(_("a company needs a name in Japanese or English"))
+            cells.row_error(str(NAME_RULE))
             return None
         target = CompanyTarget(None, ref)
         self._index_company(target, names)
@@ -324,7 +324,7 @@ class CompanyImporter(Importer):
             values = {key: value for key, value in values.items() if value is not None}
             plan.company_values = values
             if not (values.get("name_ja") or values.get("name_en")):
-                cells.row_error(_("a company needs a name in Japanese or English"))
+                cells.row_error(str(NAME_RULE))
             plan.company_changes = values
             fields = shown_fields(values, True)
             plan.company_action = RecordAction("company", "create", label, fields)
@@ -333,7 +333,7 @@ class CompanyImporter(Importer):
         wanted = {key: value for key, value in values.items() if value is not None}
         changes = changed_fields(state, wanted)
         if not ((state | changes).get("name_ja") or (state | changes).get("name_en")):
-            cells.row_error(_("a company needs a name in Japanese or English"))
+            cells.row_error(str(NAME_RULE))
         label = label or state["name_ja"] or state["name_en"]
         plan.company_changes = changes
         plan.company_action = RecordAction(
