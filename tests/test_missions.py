@@ -407,3 +407,21 @@ def test_only_listed_companies_can_be_added_by_hand(client, login_as, mission_wo
     assert pending.id not in _listed(mission)
     client.post(f"/missions/{mission.id}/participants", data={"company_id": "not a number"})
     assert pending.id not in _listed(mission)
+
+
+def test_a_mission_cannot_end_before_it_starts(client, login_as, mission_world):
+    login_as("curator")
+    world = mission_world
+    before = db.session.scalar(sa.select(sa.func.count(Mission.id)))
+    data = {"city_id": world.cebu.id, "title": "Backwards", "start_date": "2027-02-12",
+            "end_date": "2027-02-08", "slots": "3", "needs": [n.id for n in world.mission_needs]}
+    response = client.post("/missions/new", data=data)
+    assert response.status_code == 422
+    assert "The last day cannot be before the first." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Mission.id))) == before
+    mission = _create_mission(client, world)
+    edited = client.post(f"/missions/{mission.id}/edit",
+                         data={**data, "version": str(mission.version)})
+    assert edited.status_code == 422
+    db.session.refresh(mission)
+    assert mission.end_date.isoformat() == "2027-02-12"

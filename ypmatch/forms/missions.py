@@ -36,16 +36,6 @@ class MissionForm(VersionedForm):
         if not self.city_id.data:
             self.city_id.errors = [*self.city_id.errors, _l("Choose the mission's city.")]
             valid = False
-        if (
-            self.start_date.data
-            and self.end_date.data
-            and self.end_date.data < self.start_date.data
-        ):
-            self.end_date.errors = [
-                *self.end_date.errors,
-                _l("The last day cannot be before the first."),
-            ]
-            return False
         return valid
 
     def mission_data(self) -> dict:

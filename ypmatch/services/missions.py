@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ypmatch.extensions import db
 from ypmatch.matching.shortlist import (
@@ -108,9 +109,23 @@ def listed_company(company_id: int | None) -> Company | None:
     return company if company is not None and company.is_listed else None
 
 
+def check_mission_dates(data: dict, errors: FieldErrors) -> None:
+    """A mission ends no earlier than it starts."""
+    start, end = data.get("start_date"), data.get("end_date")
+    if start and end and end < start:
+        errors.add("end_date", _l("The last day cannot be before the first."))
+
+
+def _dates_hold(data: dict) -> None:
+    errors = FieldErrors()
+    check_mission_dates(data, errors)
+    errors.raise_any()
+
+
 def create_mission(
     data: dict, needs: list[Need], actor: User | None, source: str = "web"
 ) -> Mission:
+    _dates_hold(data)
     _check_needs(data["city_id"], needs)
     mission = Mission(**data)
     mission.needs = needs
@@ -125,8 +140,7 @@ def plan_mission(
     :class:`~ypmatch.services.rules.InvalidFields` naming each field that breaks a rule."""
     errors = FieldErrors()
     check_partner_city(data["city_id"], errors)
-    if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
-        errors.add("end_date", "the last day cannot be before the first")
+    check_mission_dates(data, errors)
     needs = listed_needs_by_id(need_ids, errors)
     foreign = [str(need.id) for need in needs if need.city_id != data["city_id"]]
     if foreign:
@@ -140,6 +154,12 @@ def plan_mission(
 def update_mission(
     mission: Mission, data: dict, needs: list[Need], actor: User, expected_version: int | None
 ) -> dict:
+    _dates_hold(
+        {
+            "start_date": data.get("start_date", mission.start_date),
+            "end_date": data.get("end_date", mission.end_date),
+        }
+    )
     _check_needs(data.get("city_id", mission.city_id), needs)
     return update_record(
         mission, {**data, "needs": needs}, actor, expected_version=expected_version

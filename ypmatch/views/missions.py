@@ -72,6 +72,7 @@ from ypmatch.services.missions import (
     visible_missions,
 )
 from ypmatch.services.records import ConflictError
+from ypmatch.services.rules import InvalidFields
 from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     claim_form,
@@ -131,6 +132,9 @@ def create():
         except MissionError as error:
             db.session.rollback()
             form.needs.errors.append(str(error))
+        except InvalidFields as broken:  # the mission's rules live in the service
+            db.session.rollback()
+            broken.show_on(form)
         else:
             target = url_for("missions.show", mission_id=mission.id)
             record_result(submission, target)
@@ -166,6 +170,9 @@ def edit(mission_id: int):
         except MissionError as error:
             db.session.rollback()
             form.needs.errors.append(str(error))
+        except InvalidFields as broken:
+            db.session.rollback()
+            broken.show_on(form)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
