@@ -195,3 +195,13 @@ def test_changes_after_the_snapshot_are_checked_in_sql(monkeypatch, world):
     assert stale.company_finder.find("quokka") == {world.company_b.id}  # memory is stale …
     assert found("quokka") == set()  # … but the changed company is checked in SQL
     assert found("zanzibar") == {world.company_b.id}
+
+
+def test_a_refit_keeps_a_young_snapshot_and_renews_an_old_one(world):
+    from ypmatch.services.matching import FINDER_MAX_AGE, build_index
+
+    first = matching_index()
+    again = build_index(first.version + 1, first)
+    assert again.company_finder is first.company_finder  # an edit re-reads no texts
+    first.company_finder.as_of -= FINDER_MAX_AGE + timedelta(seconds=1)
+    assert build_index(first.version + 2, first).company_finder is not first.company_finder

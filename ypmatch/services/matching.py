@@ -10,6 +10,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -33,11 +34,15 @@ from ypmatch.models import (
     need_sectors_table,
     technology_sectors_table,
 )
+from ypmatch.models.base import utcnow
 from ypmatch.services.embeddings import DatabaseAnalyses, app_encoder, missing_texts
 from ypmatch.services.glossary import current_glossary
 from ypmatch.services.text_finder import TextFinder, company_finder
 
 CACHE_KEY = "ypmatch.matching_index"
+# A keyword-search snapshot is rebuilt at a refit once it is this old; until then the rows
+# changed since it was taken are few, and are read from the database.
+FINDER_MAX_AGE = timedelta(minutes=10)
 
 
 @dataclass
@@ -75,8 +80,7 @@ class MatchingIndexCache:
             return index
         with self._lock:
             if self._index is None or self._index.version != version:
-                previous = self._index.matcher if self._index is not None else None
-                self._index = build_index(version, previous)
+                self._index = build_index(version, self._index)
             return self._index
 
     def _refit_in_background(self, app) -> None:
@@ -97,8 +101,7 @@ class MatchingIndexCache:
                     version = content_version()
                     if self._index is not None and self._index.version == version:
                         break
-                    previous = self._index.matcher if self._index is not None else None
-                    fresh = build_index(version, previous)
+                    fresh = build_index(version, self._index)
                     with self._lock:
                         self._index = fresh
                 db.session.remove()
@@ -243,7 +246,7 @@ def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[Compan
     return needs, technologies, companies
 
 
-def build_index(version: int, previous: BilingualMatcher | None = None) -> MatchingIndex:
+def build_index(version: int, previous: MatchingIndex | None = None) -> MatchingIndex:
     glossary = current_glossary()
     needs, technologies, companies = matcher_documents()
     encoder = app_encoder()
@@ -270,13 +273,23 @@ def build_index(version: int, previous: BilingualMatcher | None = None) -> Match
         signals=signals,
         encoder=encoder,
         analysis_store=DatabaseAnalyses(),
-        analyzer=previous.analyzer_ if previous is not None else None,
+        analyzer=previous.matcher.analyzer_ if previous is not None else None,
         n_jobs=1,
     )
     matcher.fit(needs, technologies, companies)
     return MatchingIndex(
-        version, matcher, glossary, semantic_pending=pending, company_finder=company_finder()
+        version, matcher, glossary, semantic_pending=pending, company_finder=_finder(previous)
     )
+
+
+def _finder(previous: MatchingIndex | None) -> TextFinder:
+    """The previous index's text snapshot while it is young (what changed since is checked
+    in SQL, see ``TextFinder.changed_since_built``), else a fresh one: a refit after an edit
+    need not read every company's texts again."""
+    finder = previous.company_finder if previous is not None else None
+    if finder is None or utcnow() - finder.as_of > FINDER_MAX_AGE:
+        return company_finder()
+    return finder
 
 
 _encoding = threading.Lock()
