@@ -47,6 +47,12 @@ WEBSITE = (
 VERSION_HELP = "The version you last read; if the record changed since, the answer is 409."
 
 
+def sector_ids_field() -> Distinct:
+    """The sectors a need or technology is in, by id (written, never read back)."""
+    description = "Sectors, by id (see /sectors)."
+    return Distinct(Identifier(), 100, load_only=True, metadata={"description": description})
+
+
 class Strict(ma.Schema):
     """Fields the resource does not have are refused, so a typo is not silently ignored."""
 
@@ -136,12 +142,7 @@ class NeedSchema(Strict):
     description_en = Text(10000)
     description_ja = Text(10000)
     sectors = _read(fields.List(fields.Nested(SectorSchema)))
-    sector_ids = Distinct(
-        Identifier(),
-        100,
-        load_only=True,
-        metadata={"description": "Sectors, by id (see /sectors)."},
-    )
+    sector_ids = sector_ids_field()
     status = Choice(NeedStatus, metadata={"description": "Curators only."})
     visibility = Choice(Visibility, metadata={"description": "Curators only."})
     funding = Distinct(Choice(FUNDING_SOURCES), metadata={"description": "Funding hints."})
@@ -179,12 +180,7 @@ class TechnologySchema(Strict):
     description_en = Text(10000)
     track_record = Text(5000)
     sectors = _read(fields.List(fields.Nested(SectorSchema)))
-    sector_ids = Distinct(
-        Identifier(),
-        100,
-        load_only=True,
-        metadata={"description": "Sectors, by id (see /sectors)."},
-    )
+    sector_ids = sector_ids_field()
     archived = _read(fields.Boolean(attribute="is_archived"))
     version = _read(fields.Integer())
     updated_at = _read(Timestamp())
