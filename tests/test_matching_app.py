@@ -238,3 +238,65 @@ def test_curators_mark_trades_outside_the_programme(client, login_as, world):
     assert "A trade outside the programme" in page
     assert "Outside the programme" in client.get("/glossary/?q=karaoke").get_data(as_text=True)
     assert current_glossary().trades_outside_scope_in("カラオケボックス") == ["trade_karaoke"]
+
+
+def _concept(key: str) -> GlossaryConcept:
+    return db.session.scalar(sa.select(GlossaryConcept).where(GlossaryConcept.key == key))
+
+
+def test_curators_relate_concepts_and_matching_follows(client, login_as, world):
+    login_as("curator")
+    for key, en, ja, related in (
+        ("water_losses", "water losses", "漏水損失", ""),
+        ("leak_survey", "leak survey", "漏水調査", ""),
+        ("night_flow", "night flow analysis", "夜間最小流量", "water_losses\n"),
+    ):
+        response = client.post("/glossary/new", data={
+            "key": key, "label_en": en, "label_ja": ja, "forms_en": en, "forms_ja": ja,
+            "related": related})  # fmt: skip
+        assert response.status_code == 302, key
+    losses = _concept("water_losses")
+    form = {"key": "water_losses", "label_en": "water losses", "label_ja": "漏水損失",
+            "forms_en": "water losses", "forms_ja": "漏水損失",
+            "version": losses.version}  # fmt: skip
+    edit = f"/glossary/{losses.id}/edit"
+    refused = client.post(edit, data={**form, "related": "leak_survey\nno_such_key\nwater_losses"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "No current concept has the key no_such_key." in page
+    assert "A concept cannot be related to itself." in page
+    db.session.expire_all()
+    assert _concept("water_losses").related == []  # nothing half-saved
+    saved = client.post(edit, data={**form, "related": "leak_survey, leak_survey\nnight_flow"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert _concept("water_losses").related == ["leak_survey", "night_flow"]
+    page = client.get(f"/glossary/{losses.id}").get_data(as_text=True)
+    assert f'href="/glossary/{_concept("leak_survey").id}">leak survey</a>' in page
+    assert ("water_losses", "leak_survey") in current_glossary().related_pairs()
+    # Renaming a concept keeps the links that point to it.
+    survey = _concept("leak_survey")
+    client.post(f"/glossary/{survey.id}/edit", data={
+        "key": "leak_surveys", "label_en": "leak survey", "label_ja": "漏水調査",
+        "forms_en": "leak survey", "forms_ja": "漏水調査", "version": survey.version})  # fmt: skip
+    db.session.expire_all()
+    assert _concept("water_losses").related == ["leak_surveys", "night_flow"]
+    # Merging a duplicate moves its links to the concept kept.
+    client.post(f"/glossary/{survey.id}/merge", data={"duplicate_key": "night_flow"})
+    db.session.expire_all()
+    assert _concept("water_losses").related == ["leak_surveys"]
+    assert _concept("leak_surveys").related == ["water_losses"]
+    history = client.get(f"/glossary/{losses.id}/history").get_data(as_text=True)
+    assert "merged night_flow" in history
+
+
+def test_load_shipped_gives_existing_concepts_their_related_concepts(runner, world):
+    assert runner.invoke(args=["glossary", "load-shipped"]).exit_code == 0
+    nrw = _concept("non_revenue_water")
+    assert "leak_detection" in nrw.related
+    nrw.related = []
+    db.session.commit()
+    again = runner.invoke(args=["glossary", "load-shipped"])
+    assert again.output.startswith("Added 0 concepts and gave 1 their related concepts")
+    db.session.expire_all()
+    assert "leak_detection" in _concept("non_revenue_water").related

@@ -334,3 +334,41 @@ def test_trades_outside_the_programme_are_never_proposed():
     # Without the trade in the glossary, the game would lead the list.
     plain = BilingualMatcher(glossary=GLOSSARY, max_df=1.0).fit(NEEDS, techs, companies)
     assert {"G", "H"} <= {m.company_id for m in plain.rank_companies_for_need("N-nrw", k=3)}
+
+
+RELATED_GLOSSARY = Glossary.from_concepts(
+    [
+        {**concept, "related": ["leak_detection", "no_such_concept", "non_revenue_water"]}
+        if concept["key"] == "non_revenue_water"
+        else concept
+        for concept in GLOSSARY.to_concepts()
+    ]
+)
+
+
+def test_related_concepts_link_a_problem_to_its_remedy():
+    assert RELATED_GLOSSARY.related_pairs() == [("non_revenue_water", "leak_detection")]
+    assert RELATED_GLOSSARY.to_concepts()[0]["related"][0] == "leak_detection"
+    need = NeedDoc("N-loss", "Water losses", "Two fifths of our water is non-revenue water.")
+    remedy = TechnologyDoc("L-1", "L", "漏水探知", "相関式の漏水探知サービス。")
+    techs = [remedy, TechnologyDoc("E-1", "E", "菓子の製造", "和菓子を製造しています。")]
+    related = BilingualMatcher(glossary=RELATED_GLOSSARY, signals="lexical", max_df=1.0)
+    matches = related.fit([need], techs).rank_companies_for_need("N-loss")
+    assert [m.company_id for m in matches] == ["L"]
+    assert "leak_detection" in [reason.token for reason in matches[0].reasons]
+    # Without the relation the texts share only a sector mark: below the floor.
+    plain = BilingualMatcher(
+        glossary=RELATED_GLOSSARY, signals="lexical", related_weight=0.0, max_df=1.0
+    ).fit([need], techs)
+    assert plain.rank_companies_for_need("N-loss") == []
+
+
+def test_ad_hoc_vectors_carry_related_concepts_like_fitted_ones():
+    matcher = BilingualMatcher(glossary=RELATED_GLOSSARY, max_df=1.0).fit(NEEDS, TECHS)
+    for need in NEEDS:
+        fitted = matcher.lexical_.needs_matrix[matcher.need_index_[need.id]].toarray()
+        fresh = matcher.transform_texts([(need.title, need.description)]).toarray()
+        assert np.allclose(fitted, fresh)
+    # Searching by concept finds what names it, not what is merely related to it.
+    needs, companies = matcher.concept_matches("無収水")
+    assert needs == ["N-nrw"] and companies == ["A"]

@@ -3,7 +3,11 @@
 import click
 
 from ypmatch.extensions import db
-from ypmatch.services.glossary import active_concepts, import_shipped_glossary
+from ypmatch.services.glossary import (
+    active_concepts,
+    import_shipped_glossary,
+    import_shipped_relations,
+)
 
 
 @click.group("glossary")
@@ -13,10 +17,15 @@ def glossary_group() -> None:
 
 @glossary_group.command("load-shipped")
 def load_shipped_command() -> None:
-    """Add the concepts shipped with ypmatch that the database does not have yet."""
+    """Add the concepts shipped with ypmatch that the database does not have yet, and the
+    shipped related concepts of those that have none."""
     added = import_shipped_glossary(None, source="cli")
+    related = import_shipped_relations(None, source="cli")
     db.session.commit()
-    click.echo(f"Added {added} concepts; the glossary now has {len(active_concepts())}.")
+    click.echo(
+        f"Added {added} concepts and gave {related} their related concepts; "
+        f"the glossary now has {len(active_concepts())}."
+    )
 
 
 @glossary_group.command("list")

@@ -55,6 +55,16 @@ class GlossaryConceptForm(VersionedForm):
         ),
     )
 
+    related = long_text_field(
+        _l("Related concepts"),
+        5000,
+        description=_l(
+            "Keys of the concepts a city or a firm reaches for with this one, one per line: "
+            "a problem's remedies (non_revenue_water: leak_detection, water_meter), a "
+            "remedy's problem. A text naming this concept then also matches those."
+        ),
+    )
+
     def validate_forms_en(self, field) -> None:
         self._check_forms(field)
 

@@ -46,13 +46,19 @@ class GlossaryError(ValueError):
 class Concept:
     """A domain concept, or (``outside_scope``) a trade outside the programme: restaurants,
     games, realty … whose technologies are never proposed for a city's needs, however many
-    words they share with them (a city-building game speaks of water pipes and floods)."""
+    words they share with them (a city-building game speaks of water pipes and floods).
+
+    ``related`` names the concepts a practitioner reaches for with this one: the remedies of a
+    problem (water losses → leak detection, meters, pressure management) and the problem a
+    remedy addresses. A city that writes of its losses and a firm that sells leak detection
+    then meet even when neither names the other's concept."""
 
     key: str
     labels: Mapping[str, str]
     surface_forms: Mapping[str, tuple[str, ...]]
     sectors: tuple[str, ...]
     outside_scope: bool = False
+    related: tuple[str, ...] = ()
 
 
 class Glossary:
@@ -101,7 +107,11 @@ class Glossary:
                     forms[lang] = (*forms.get(lang, ()), label)
             sectors = tuple(str(s) for s in raw.get("sectors") or ())
             outside = bool(raw.get("outside_scope", False))
-            built.append(Concept(key.strip(), labels, forms, sectors, outside))
+            related = raw.get("related") or ()
+            if isinstance(related, str) or not isinstance(related, Sequence):
+                raise GlossaryError(f"concept {key!r}: 'related' must be a list of keys")
+            related = tuple(str(other).strip() for other in related if str(other).strip())
+            built.append(Concept(key.strip(), labels, forms, sectors, outside, related))
         return cls(built)
 
     def to_concepts(self) -> list[dict]:
@@ -113,6 +123,7 @@ class Glossary:
                 "surface_forms": {lang: list(forms) for lang, forms in c.surface_forms.items()},
                 "sectors": list(c.sectors),
                 **({"outside_scope": True} if c.outside_scope else {}),
+                **({"related": list(c.related)} if c.related else {}),
             }
             for c in self._concepts.values()
         ]
@@ -147,6 +158,19 @@ class Glossary:
 
     def concept(self, key: str) -> Concept:
         return self._concepts[key]
+
+    def related_pairs(self) -> list[tuple[str, str]]:
+        """(concept, related concept) links between concepts of the programme; links to
+        unknown keys (a concept archived since) or to trades outside it are left out."""
+        return [
+            (concept.key, other)
+            for concept in self._concepts.values()
+            if not concept.outside_scope
+            for other in concept.related
+            if other != concept.key
+            and other in self._concepts
+            and not self._concepts[other].outside_scope
+        ]
 
     def label(self, key: str, lang: str = "en") -> str:
         """The concept's label in ``lang``, falling back to English, then to the key."""

@@ -5,7 +5,9 @@
 2. each token gets a TF-IDF weight over all needs and technologies together (scikit-learn,
    sublinear tf: the tenth mention counts far less than the first; rare tokens weigh more);
    glossary concepts are multiplied by ``concept_weight`` and title tokens count
-   ``title_weight`` times; each document vector is scaled to length 1;
+   ``title_weight`` times; a document also carries the concepts the glossary relates to its
+   own (a need about water losses: leak detection, meters …) at ``related_weight`` of one
+   mention; each document vector is scaled to length 1;
 3. a need and a technology score the cosine of their vectors: 0 = nothing shared,
    1 = the same profile. Each shared token contributes ``need weight × technology weight``.
 
@@ -28,6 +30,7 @@ from ypmatch.matching.analysis import (
     SECTOR_PREFIX,
     TERM,
     Analyzer,
+    concept_token,
 )
 from ypmatch.matching.documents import NeedDoc, Reason, TechnologyDoc
 
@@ -61,8 +64,12 @@ class LexicalSignal:
         title_weight: float,
         max_df: float,
         n_jobs: int,
+        related: Iterable[tuple[str, str]] = (),
+        related_weight: float = 0.0,
     ):
         self.analyzer = analyzer
+        self.related = list(related)  # (concept key, related concept key) links
+        self.related_weight = related_weight
         self.concept_weight = concept_weight
         self.sector_weight = sector_weight
         self.title_weight = title_weight
@@ -72,6 +79,8 @@ class LexicalSignal:
     # fitting ------------------------------------------------------------------------------
     def fit(self, needs: list[NeedDoc], techs: list[TechnologyDoc]) -> LexicalSignal:
         counts = self._count_matrix([*needs, *techs])
+        self._learn_relations(counts.shape[1])
+        counts = self._with_related(counts)
         self._learn_vocabulary(counts)
         matrix = self._weigh(counts[:, self.kept_columns])
         n_needs = len(needs)
@@ -110,6 +119,37 @@ class LexicalSignal:
         values = np.concatenate(counts) * np.repeat(np.array(weights), lengths)
         coo = sp.coo_matrix((values, (rows, np.concatenate(ids))), shape=(len(docs), n_tokens))
         return coo.tocsr()  # sums a token present in both title and description
+
+    def _learn_relations(self, n_tokens: int) -> None:
+        """A tokens × tokens table of the glossary's related concepts (those seen so far)."""
+        self.relations = None
+        if not self.related_weight:
+            return
+        token_id = self.analyzer.token_id
+        links = [
+            (token_id(concept_token(key)), token_id(concept_token(other)))
+            for key, other in self.related
+        ]
+        links = [(a, b) for a, b in links if a is not None and b is not None]
+        if links:
+            rows, columns = zip(*links, strict=True)
+            self.relations = sp.csr_matrix(
+                (np.ones(len(links)), (rows, columns)), shape=(n_tokens, n_tokens)
+            )
+
+    def _with_related(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Counts plus, for each concept related to one a document names, ``related_weight``
+        (as much as a fraction of one mention; a concept it names itself keeps its count)."""
+        if self.relations is None:
+            return counts
+        present = counts.copy()
+        present.data = np.ones_like(present.data)
+        related = present @ self.relations
+        related.data = np.full_like(related.data, float(self.related_weight))
+        related = related - related.multiply(present)
+        expanded = (counts + related).tocsr()
+        expanded.eliminate_zeros()
+        return expanded
 
     def _learn_vocabulary(self, counts: sp.csr_matrix) -> None:
         n_docs, n_tokens = counts.shape
@@ -152,23 +192,32 @@ class LexicalSignal:
         return matrix
 
     # vectors ------------------------------------------------------------------------------
-    def vector(self, title: str, description: str) -> tuple[np.ndarray, np.ndarray]:
+    def vector(
+        self, title: str, description: str, with_related: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(columns, weights) of one document's unit vector; the same arithmetic as fit."""
-        columns, counts = [], []
+        ids, counts = [], []
+        known_tokens = len(self.column_of_token)
         for text, weight in ((title, float(self.title_weight)), (description, 1.0)):
             if not text:
                 continue
             analysed = self.analyzer.analyse_cached(text)
-            ids = analysed.ids
-            inside = ids < len(self.column_of_token)
-            mapped = self.column_of_token[ids[inside]]
-            known = mapped >= 0
-            columns.append(mapped[known])
-            counts.append(analysed.counts[inside][known] * weight)
-        if not columns:
+            inside = analysed.ids < known_tokens  # tokens first seen after the fit
+            ids.append(analysed.ids[inside])
+            counts.append(analysed.counts[inside] * weight)
+        if not ids:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
-        merged, position = np.unique(np.concatenate(columns), return_inverse=True)
-        tf = np.bincount(position, weights=np.concatenate(counts))
+        tokens, position = np.unique(np.concatenate(ids), return_inverse=True)
+        row = sp.csr_matrix(
+            (np.bincount(position, weights=np.concatenate(counts)), tokens, [0, len(tokens)]),
+            shape=(1, known_tokens),
+        )
+        if with_related:
+            row = self._with_related(row)
+        columns = self.column_of_token[row.indices]
+        kept = columns >= 0
+        order = np.argsort(columns[kept])
+        merged, tf = columns[kept][order], row.data[kept][order]
         data = (np.log(tf) + 1.0) * self.column_scale[merged]  # sublinear tf × idf × weight
         norm = np.sqrt(np.dot(data, data))
         if norm > 0:
@@ -205,7 +254,7 @@ class LexicalSignal:
 
     def rows_sharing_concepts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the fitted needs and technologies that carry a concept found in ``text``."""
-        columns, _weights = self.vector(text, "")
+        columns, _weights = self.vector(text, "", with_related=False)
         columns = columns[self.is_concept[columns]]
         if len(columns) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

@@ -83,6 +83,8 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
     ``None``: the defaults of the signal set); ``glossary`` (``None``: the shipped one);
     ``use_glossary``; ``concept_weight`` and ``sector_weight`` (how much a concept token and
     a concept's sector mark count against a plain word; 0 turns sector marks off);
+    ``related_weight`` (a concept the glossary relates to one a text names counts as this
+    share of one mention; 0 turns relations off);
     ``title_weight`` (title tokens count this many times); ``max_df`` (drop terms in more
     than this share of documents — from 1,000 documents on; a whole number is a document
     count); ``further_weight``, ``further_floor``, ``further_cap`` (the company bonus for
@@ -106,6 +108,7 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
         strong: float | None = None,
         use_glossary: bool = True,
         concept_weight: float = 2.0,
+        related_weight: float = 0.7,
         sector_weight: float = 0.5,
         title_weight: float = 2.0,
         max_df: float = 0.5,
@@ -129,6 +132,7 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
         self.strong = strong
         self.use_glossary = use_glossary
         self.concept_weight = concept_weight
+        self.related_weight = related_weight
         self.sector_weight = sector_weight
         self.title_weight = title_weight
         self.max_df = max_df
@@ -171,6 +175,8 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
             self.lexical_ = LexicalSignal(
                 self.analyzer_,
                 concept_weight=self.concept_weight,
+                related=self._glossary().related_pairs() if self.use_glossary else (),
+                related_weight=self.related_weight,
                 sector_weight=self.sector_weight,
                 title_weight=self.title_weight,
                 max_df=self.max_df,
@@ -199,10 +205,12 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
         self._learn_trades_outside_scope(techs, infos)
         return self
 
+    def _glossary(self) -> Glossary:
+        return self.glossary if self.glossary is not None else Glossary.default()
+
     def _reusable_analyzer(self) -> Analyzer:
-        glossary = self.glossary if self.glossary is not None else Glossary.default()
         wanted = Analyzer(
-            glossary,
+            self._glossary(),
             use_glossary=self.use_glossary,
             sector_tokens=self.sector_weight > 0,
             store=self.analysis_store,

@@ -29,6 +29,10 @@ class GlossaryConcept(CuratedRecordMixin, db.Model):
     # A trade outside the programme (restaurants, games …): technologies it names are not
     # proposed for needs.
     outside_scope: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Keys of the concepts a practitioner reaches for with this one (a problem's remedies).
+    related: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
 
     sectors: Mapped[list[Sector]] = relationship(
         secondary=glossary_concept_sectors, order_by=Sector.id
@@ -46,4 +50,5 @@ class GlossaryConcept(CuratedRecordMixin, db.Model):
             "surface_forms": {"en": list(self.forms_en), "ja": list(self.forms_ja)},
             "sectors": [sector.slug for sector in self.sectors],
             "outside_scope": self.outside_scope,
+            "related": list(self.related or ()),
         }

@@ -23,7 +23,7 @@ from ypmatch.matching import (
     NeedDoc,
     TechnologyDoc,
 )
-from ypmatch.matching.semantic import texts_to_keep
+from ypmatch.matching.semantic import document_text, texts_to_keep
 from ypmatch.models import (
     Company,
     MatchingState,
@@ -52,6 +52,9 @@ class MatchingIndex:
     glossary: Glossary
     semantic_pending: bool = False  # texts are being encoded: lexical matching meanwhile
     company_finder: TextFinder | None = None  # keyword search over companies, from memory
+    # Texts of the documents whose embeddings were all stored when this index was built: a
+    # refit checks only the others (hashing every sentence again would cost over a second).
+    encoded_documents: frozenset[str] = frozenset()
 
 
 class MatchingIndexCache:
@@ -252,8 +255,17 @@ def build_index(version: int, previous: MatchingIndex | None = None) -> Matching
     encoder = app_encoder()
     signals = current_app.config.get("MATCHING_SIGNALS", "hybrid")
     pending = False
+    encoded_documents: frozenset[str] = frozenset()
     if signals != "lexical":
-        texts = (text for doc in [*needs, *technologies] for text in texts_to_keep(doc))
+        docs = [*needs, *technologies]
+        document_texts = [document_text(doc) for doc in docs]
+        checked = previous.encoded_documents if previous is not None else frozenset()
+        texts = (
+            text
+            for doc, whole in zip(docs, document_texts, strict=True)
+            if whole not in checked
+            for text in texts_to_keep(doc)
+        )
         missing = missing_texts(texts, encoder)
         if len(missing) > current_app.config.get("MATCHING_SYNC_ENCODE_MAX_TEXTS", 300):
             # An encoder upgrade or a bulk import: encode in the background and match on
@@ -262,6 +274,7 @@ def build_index(version: int, previous: MatchingIndex | None = None) -> Matching
             signals, pending = "lexical", True
         else:
             encoder.encode(missing)  # an edit: its text and sentences, a few at most
+            encoded_documents = frozenset(document_texts)
             if previous is None:
                 # The first search or draft in this process would otherwise load the model.
                 getattr(encoder.encoder, "warm", lambda: None)()
@@ -278,7 +291,12 @@ def build_index(version: int, previous: MatchingIndex | None = None) -> Matching
     )
     matcher.fit(needs, technologies, companies)
     return MatchingIndex(
-        version, matcher, glossary, semantic_pending=pending, company_finder=_finder(previous)
+        version,
+        matcher,
+        glossary,
+        semantic_pending=pending,
+        company_finder=_finder(previous),
+        encoded_documents=encoded_documents,
     )
 
 

@@ -13,8 +13,14 @@ from ypmatch.forms.glossary import GlossaryConceptForm, MergeConceptForm, surfac
 from ypmatch.models import GlossaryConcept
 from ypmatch.permissions import staff_required
 from ypmatch.services.cities import active_sectors, sectors_by_ids
-from ypmatch.services.glossary import concepts_query, merge_concepts, save_concept
+from ypmatch.services.glossary import (
+    concepts_query,
+    merge_concepts,
+    related_concepts,
+    save_concept,
+)
 from ypmatch.services.records import ConflictError
+from ypmatch.services.rules import InvalidFields
 from ypmatch.services.submissions import record_result
 from ypmatch.views.records import (
     archive_or_restore,
@@ -60,6 +66,7 @@ def _data(form: GlossaryConceptForm) -> dict:
         "forms_ja": surface_forms(form.forms_ja.data),
         "sectors": sectors_by_ids(form.sectors.data or []),
         "outside_scope": form.outside_scope.data,
+        "related": surface_forms(form.related.data),
     }
 
 
@@ -79,12 +86,17 @@ def create():
             form.key.errors.append(_("This key is in use already."))
         else:
             submission = claim_form(form)
-            concept = save_concept(None, _data(form), current_user)
-            target = url_for("glossary.show", concept_id=concept.id)
-            record_result(submission, target)
-            db.session.commit()
-            flash(_("Concept added; matching uses it from now on."), "success")
-            return redirect(target)
+            try:
+                concept = save_concept(None, _data(form), current_user)
+            except InvalidFields as broken:
+                db.session.rollback()
+                broken.show_on(form)
+            else:
+                target = url_for("glossary.show", concept_id=concept.id)
+                record_result(submission, target)
+                db.session.commit()
+                flash(_("Concept added; matching uses it from now on."), "success")
+                return redirect(target)
     status = 422 if form.is_submitted() else 200
     return render_template("glossary/form.html", form=form, concept=None), status
 
@@ -96,6 +108,7 @@ def show(concept_id: int):
     return render_template(
         "glossary/show.html",
         concept=concept,
+        related=related_concepts(concept),
         confirm_form=ConfirmForm(),
         merge_form=MergeConceptForm(),
     )
@@ -111,6 +124,7 @@ def edit(concept_id: int):
         form.forms_en.data = "\n".join(concept.forms_en)
         form.forms_ja.data = "\n".join(concept.forms_ja)
         form.sectors.data = [sector.id for sector in concept.sectors]
+        form.related.data = "\n".join(concept.related or ())
     other_change = None
     if form.validate_on_submit():
         if _key_taken(form.key.data, concept.id):
@@ -120,6 +134,9 @@ def edit(concept_id: int):
                 save_concept(concept, _data(form), current_user, form.expected_version())
             except ConflictError as error:
                 other_change = report_conflict(error, form)
+            except InvalidFields as broken:
+                db.session.rollback()
+                broken.show_on(form)
             else:
                 db.session.commit()
                 flash(_("Saved."), "success")
