@@ -169,7 +169,7 @@ def test_archived_technology_leaves_the_matches(client, login_as, world):
 def test_glossary_search_finds_surface_forms_on_the_page_and_in_the_api(client, login_as, world):
     db.session.add(GlossaryConcept(key="leachate", label_en="leachate", label_ja="浸出水",
                                    forms_en=["landfill leachate"], forms_ja=["浸出水"],
-                                   sectors=[world.waste]))
+                                   sectors=[world.waste], related=["septage"]))
     db.session.add(GlossaryConcept(key="septage", label_en="septage", label_ja="浄化槽汚泥"))
     db.session.commit()
     login_as("curator")
@@ -183,6 +183,8 @@ def test_glossary_search_finds_surface_forms_on_the_page_and_in_the_api(client, 
     db.session.commit()
     found = client.get("/api/v1/glossary?q=浸出", headers={"Authorization": f"Bearer {plain}"})
     assert [item["key"] for item in found.get_json()["items"]] == ["leachate"]
+    assert found.get_json()["items"][0]["related"] == ["septage"]
+    assert found.get_json()["items"][0]["outside_scope"] is False
 
 
 def test_glossary_search_matches_japanese_surface_forms(client, login_as, world):

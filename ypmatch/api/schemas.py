@@ -270,6 +270,8 @@ class ConceptSchema(Strict):
     forms_en = _read(Items(fields.String()))
     forms_ja = _read(Items(fields.String()))
     sectors = _read(fields.List(fields.Nested(SectorSchema)))
+    outside_scope = _read(fields.Boolean())
+    related = _read(Items(fields.String()))
 
 
 class MeSchema(Strict):
