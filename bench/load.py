@@ -209,7 +209,7 @@ def prepare_database(url: str, instance: Path, n_companies: int, users: int) -> 
     from ypmatch import create_app
     from ypmatch.demo.seed import seed_demo
     from ypmatch.extensions import db
-    from ypmatch.models import Company, Need, Role, Technology
+    from ypmatch.models import Company, Role
     from ypmatch.services.accounts import create_user
     from ypmatch.services.matching_stores import rebuild
     from ypmatch.services.records import mark_matcher_inputs_changed
@@ -243,26 +243,70 @@ def prepare_database(url: str, instance: Path, n_companies: int, users: int) -> 
                 create_user(email, PASSWORD, Role.COMPANY, None, company_id=company.id)
                 members.append((email, company.id, [t.id for t in company.technologies]))
         db.session.commit()
-        listed = db.session.scalars(
-            sa.select(Need.id).where(Need.status == "published", Need.archived_at.is_(None))
-        ).all()
-        public = db.session.scalars(
-            sa.select(Need.id).where(Need.status == "published", Need.visibility == "public")
-        ).all()
-        plan = Plan(
-            listed_need_ids=sorted(listed),
-            public_need_ids=sorted(public),
-            company_ids=db.session.scalars(
-                sa.select(Company.id).where(Company.approval_status == "approved")
-            ).all(),
-            curators=curators,
-            members=members,
-            companies=db.session.scalar(sa.select(sa.func.count(Company.id))),
-            technologies=db.session.scalar(sa.select(sa.func.count(Technology.id))),
-        )
+        plan = _read_plan(curators, members)
         db.session.remove()
         db.engine.dispose()
     plan.prepare_seconds = time.perf_counter() - started
+    return plan
+
+
+def _read_plan(curators: list[str], members: list) -> Plan:
+    import sqlalchemy as sa
+
+    from ypmatch.extensions import db
+    from ypmatch.models import Company, Need, Technology
+
+    listed = db.session.scalars(
+        sa.select(Need.id).where(Need.status == "published", Need.archived_at.is_(None))
+    ).all()
+    public = db.session.scalars(
+        sa.select(Need.id).where(Need.status == "published", Need.visibility == "public")
+    ).all()
+    return Plan(
+        listed_need_ids=sorted(listed),
+        public_need_ids=sorted(public),
+        company_ids=db.session.scalars(
+            sa.select(Company.id).where(Company.approval_status == "approved")
+        ).all(),
+        curators=curators,
+        members=members,
+        companies=db.session.scalar(sa.select(sa.func.count(Company.id))),
+        technologies=db.session.scalar(sa.select(sa.func.count(Technology.id))),
+    )
+
+
+def reused_plan(url: str, instance: Path) -> Plan:
+    """The plan of a database an earlier run prepared (its accounts are found by email)."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from ypmatch import create_app
+    from ypmatch.extensions import db
+    from ypmatch.models import Technology, User
+
+    app = create_app(app_config(url, instance))
+    with app.app_context():
+        upgrade()
+        accounts = db.session.execute(
+            sa.select(User.email, User.company_id)
+            .where(User.email.like("%@load.ypmatch.invalid"))
+            .order_by(User.id)
+        ).all()
+        curators = [email for email, _company in accounts if email.startswith("curator-")]
+        members = [
+            (
+                email,
+                company_id,
+                db.session.scalars(
+                    sa.select(Technology.id).where(Technology.company_id == company_id)
+                ).all(),
+            )
+            for email, company_id in accounts
+            if email.startswith("member-")
+        ]
+        plan = _read_plan(curators, members)
+        db.session.remove()
+        db.engine.dispose()
     return plan
 
 
@@ -998,6 +1042,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 companies, 15 s runs")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary files")
+    parser.add_argument(
+        "--reuse-database",
+        metavar="NAME",
+        help="PostgreSQL: a database on the server prepared by an earlier run with the same "
+        "--companies and --users (e.g. bench/search_speed.py's ypmatch_search_bench); it is "
+        "used as it is and kept",
+    )
     settings = parser.parse_args()
     if settings.quick:
         settings.companies, settings.duration, settings.fault_duration = 1_000, 15, 30
@@ -1015,6 +1066,9 @@ def main() -> None:
         server = sa.make_url(settings.postgresql_url)
         if server.host not in ("127.0.0.1", "localhost", "::1"):
             raise SystemExit("only a PostgreSQL server on 127.0.0.1 may be used")
+    if settings.database == "postgresql" and settings.reuse_database:
+        url = server.set(database=settings.reuse_database).render_as_string(hide_password=False)
+    elif settings.database == "postgresql":
         pg_database = f"ypmatch_load_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
@@ -1023,8 +1077,12 @@ def main() -> None:
         url = server.set(database=pg_database).render_as_string(hide_password=False)
     results: dict = {"settings": {k: str(v) for k, v in vars(settings).items()}}
     try:
-        print(f"preparing the database in {folder} ({settings.database}) …", flush=True)
-        plan = prepare_database(url, instance, settings.companies, settings.users)
+        if settings.reuse_database:
+            print(f"reusing the database {settings.reuse_database} …", flush=True)
+            plan = reused_plan(url, instance)
+        else:
+            print(f"preparing the database in {folder} ({settings.database}) …", flush=True)
+            plan = prepare_database(url, instance, settings.companies, settings.users)
         results["database"] = {
             "companies": plan.companies,
             "technologies": plan.technologies,

@@ -28,6 +28,7 @@ from ypmatch.services.records import archive_record, create_record, update_recor
 # How many companies a need's list shows by default, and at most (pages and API alike).
 MATCHES_DEFAULT, MATCHES_MAX = 10, 100
 
+
 @dataclass
 class ReasonView:
     label: str
@@ -256,20 +257,29 @@ def company_need_scores(company: Company) -> dict[str, float]:
     for technology in company.active_technologies:
         if str(technology.id) not in index.matcher.tech_index_:
             continue
-        for match in index.matcher.rank_needs_for_technology(str(technology.id), k=200):
+        for match in index.matcher.rank_needs_for_technology(
+            str(technology.id), k=200, explain=False
+        ):
             scores[match.need_id] = max(scores.get(match.need_id, 0.0), match.score)
     return scores
 
 
 def fitting_company_counts(needs: list[Need]) -> dict[int, int]:
-    """For each need, how many companies fit it above the floor (at most 50 counted)."""
+    """For each need, how many companies fit it above the floor (at most 50 counted).
+
+    Kept with the index (a list page would otherwise rank every company for each of its needs
+    on every visit): the counts change only when the index does."""
     index = matching_index()
-    return {
-        need.id: len(index.matcher.rank_companies_for_need(str(need.id), k=50))
-        if str(need.id) in index.matcher.need_index_
-        else 0
-        for need in needs
-    }
+    counts = index.fitting_company_counts
+    for need in needs:
+        key = str(need.id)
+        if key not in counts:
+            counts[key] = (
+                len(index.matcher.rank_companies_for_need(key, k=50, explain=False))
+                if key in index.matcher.need_index_
+                else 0
+            )
+    return {need.id: counts[str(need.id)] for need in needs}
 
 
 def company_fit(need: Need, company: Company, locale: str) -> CompanyMatchView | None:

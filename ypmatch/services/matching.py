@@ -9,7 +9,7 @@ cache makes a refit after one edit cheap.
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -55,6 +55,8 @@ class MatchingIndex:
     # Texts of the documents whose embeddings were all stored when this index was built: a
     # refit checks only the others (hashing every sentence again would cost over a second).
     encoded_documents: frozenset[str] = frozenset()
+    # Need id → how many companies fit it, filled in as list pages ask (see matches.py).
+    fitting_company_counts: dict[str, int] = field(default_factory=dict)
 
 
 class MatchingIndexCache:

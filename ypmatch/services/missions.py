@@ -210,7 +210,7 @@ def _by_hand_pairs(mission: Mission, company_ids: set[str]) -> list[PairScore]:
         if str(need.id) not in index.matcher.need_index_:
             continue
         for match in index.matcher.rank_companies_for_need(
-            str(need.id), k=len(company_ids), include_companies=company_ids
+            str(need.id), k=len(company_ids), include_companies=company_ids, explain=False
         ):
             pairs.append(
                 PairScore(match.company_id, str(need.id), match.score, match.technology_id, ())

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from ypmatch import clock
 from ypmatch.extensions import db
@@ -75,7 +76,8 @@ def filters_from_request() -> CompanyFilters:
 @blueprint.get("/")
 def index():
     filters = filters_from_request()
-    page = paginate_request(companies_query(current_user, filters))
+    query = companies_query(current_user, filters).options(selectinload(Company.technologies))
+    page = paginate_request(query)
     return render_template(
         "companies/index.html", page=page, filters=filters, sectors=active_sectors()
     )
