@@ -11,6 +11,7 @@ from ypmatch.matching import (
     Glossary,
     NeedDoc,
     TechnologyDoc,
+    with_replaced_documents,
 )
 
 GLOSSARY = Glossary.from_concepts(
@@ -372,3 +373,48 @@ def test_ad_hoc_vectors_carry_related_concepts_like_fitted_ones():
     # Searching by concept finds what names it, not what is merely related to it.
     needs, companies = matcher.concept_matches("無収水")
     assert needs == ["N-nrw"] and companies == ["A"]
+
+
+def test_edited_documents_replace_their_rows_without_a_refit(matcher):
+    assert "E" not in {m.company_id for m in matcher.rank_companies_for_need("N-nrw")}
+    before = matcher.pair_scores("N-septage")
+    # The confectioner now offers leak detection; the septage need is reworded.
+    leak = TechnologyDoc("E-1", "E", "漏水探知サービス", "相関式漏水探知器で無収水を減らします。",
+                         sectors=("water_supply",))  # fmt: skip
+    septage = NeedDoc("N-septage", "Fecal sludge", "Septage from septic tanks.", country="VN")
+    updated = with_replaced_documents(matcher, [septage], [leak])
+    assert "E" in {m.company_id for m in updated.rank_companies_for_need("N-nrw")}
+    assert "E" not in {m.company_id for m in matcher.rank_companies_for_need("N-nrw")}  # intact
+    assert matcher.pair_scores("N-septage") == before
+    fresh = updated.transform_texts([(septage.title, septage.description)]).toarray()
+    row = matcher.need_index_["N-septage"]
+    assert np.allclose(updated.lexical_.needs_matrix[row].toarray(), fresh)
+    assert updated.rank_companies_for_need("N-septage")[0].company_id == "B"
+    water = updated.sector_index_["water_supply"]
+    assert updated.company_sectors_[updated.company_index_["E"], water]
+    # Replacing documents by themselves changes no score.
+    same = with_replaced_documents(matcher, NEEDS[:2], TECHS[:3])
+    for need in NEEDS:
+        assert np.allclose(list(same.pair_scores(need.id).values()),
+                           list(matcher.pair_scores(need.id).values()))  # fmt: skip
+
+
+def test_what_is_not_a_replacement_needs_a_refit(matcher):
+    assert with_replaced_documents(matcher, [NeedDoc("N-new", "New need")], []) is None
+    moved = TechnologyDoc("A-1", "B", "漏水探知サービス", "")
+    assert with_replaced_documents(matcher, [], [moved]) is None
+    unknown_sector = NeedDoc("N-brt", "BRT", "A bus line.", sectors=("space_travel",))
+    assert with_replaced_documents(matcher, [unknown_sector], []) is None
+
+
+def test_a_technology_renamed_into_a_trade_outside_the_programme_drops_out():
+    glossary = Glossary.from_concepts(
+        [*GLOSSARY.to_concepts(),
+         {"key": "trade_games", "label_en": "games", "label_ja": "ゲーム",
+          "surface_forms": {"en": ["game"], "ja": ["ゲーム"]}, "outside_scope": True}]
+    )  # fmt: skip
+    matcher = BilingualMatcher(glossary=glossary, max_df=1.0).fit(NEEDS, TECHS, COMPANIES)
+    game = TechnologyDoc("A-1", "A", "漏水探知ゲーム", "無収水率を低減するゲーム。")
+    updated = with_replaced_documents(matcher, [], [game])
+    assert updated.trades_outside_scope_ == {"A-1": ("trade_games",)}
+    assert updated.pair_scores("N-nrw")["A-1"] == 0.0 and matcher.pair_scores("N-nrw")["A-1"] > 0

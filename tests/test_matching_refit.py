@@ -1,11 +1,19 @@
-"""A large index keeps serving while its successor is built in the background."""
+"""Refits: a large index keeps serving while its successor is built in the background; an
+edit replaces its own rows, anything else fits afresh."""
 
 import time
+from datetime import timedelta
 
 from ypmatch.extensions import db
 from ypmatch.models import Technology
-from ypmatch.services.matching import CACHE_KEY, MatchingIndexCache, matching_index
-from ypmatch.services.records import mark_matcher_inputs_changed
+from ypmatch.services.matching import (
+    CACHE_KEY,
+    FULL_FIT_MAX_AGE,
+    MatchingIndexCache,
+    build_index,
+    matching_index,
+)
+from ypmatch.services.records import create_record, mark_matcher_inputs_changed, update_record
 
 
 def test_large_index_refits_in_the_background(app, world):
@@ -29,3 +37,48 @@ def test_large_index_refits_in_the_background(app, world):
     finally:
         app.config["MATCHING_SYNC_REFIT_MAX_DOCS"] = 3000
         app.config["MATCHING_REFIT_INTERVAL_SECONDS"] = 15
+
+
+def _fits(index, need) -> list[str]:
+    return [m.company_id for m in index.matcher.rank_companies_for_need(str(need.id), k=5)]
+
+
+def test_an_edit_replaces_its_rows_and_anything_else_fits_afresh(world):
+    first = matching_index()
+    assert str(world.company_a.id) not in _fits(first, world.members_need)
+    update_record(
+        world.members_need,
+        {"title_en": "Leaking landfill pipes", "description_en": "Non-revenue water and leaks: "
+         "we need leak detection along the pipes that feed the landfill."},
+        world.curator,
+    )  # fmt: skip
+    db.session.commit()
+    edited = matching_index()
+    assert edited is not first and edited.fitted_at == first.fitted_at  # no full fit
+    assert str(world.company_a.id) in _fits(edited, world.members_need)
+    assert str(world.company_a.id) not in _fits(first, world.members_need)  # left intact
+    assert _fits(build_index(edited.version), world.members_need) == _fits(
+        edited, world.members_need
+    )  # as a full fit ranks it
+    # A new technology is not an edit of a known document: a full fit.
+    create_record(
+        Technology(company_id=world.company_b.id, title_en="Leachate treatment",
+                   description_en="Landfill leachate treatment plants."),
+        world.member_b,
+    )  # fmt: skip
+    db.session.commit()
+    grown = matching_index()
+    assert grown.fitted_at > edited.fitted_at
+    assert len(grown.matcher.tech_ids_) == len(edited.matcher.tech_ids_) + 1
+    # A change that left no history (an import marks the matcher's inputs itself).
+    mark_matcher_inputs_changed()
+    db.session.commit()
+    assert matching_index().fitted_at > grown.fitted_at
+
+
+def test_edits_fit_afresh_once_the_last_full_fit_is_old(world):
+    first = matching_index()
+    first.fitted_at -= FULL_FIT_MAX_AGE + timedelta(seconds=1)
+    update_record(world.technology_a, {"title_en": "Leak detection"}, world.member_a)
+    db.session.commit()
+    assert matching_index().fitted_at > first.fitted_at + FULL_FIT_MAX_AGE

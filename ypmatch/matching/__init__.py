@@ -16,6 +16,7 @@ from ypmatch.matching.documents import (
 )
 from ypmatch.matching.glossary import Concept, Glossary, GlossaryError
 from ypmatch.matching.matcher import BilingualMatcher
+from ypmatch.matching.updates import with_replaced_documents
 
 __all__ = [
     "Analyzer",
@@ -31,4 +32,5 @@ __all__ = [
     "Reason",
     "TechnologyDoc",
     "dominant_language",
+    "with_replaced_documents",
 ]

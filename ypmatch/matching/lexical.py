@@ -17,7 +17,8 @@ are never shown (a lone word such as "year" or 式 explains nothing to a reader)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -119,6 +120,21 @@ class LexicalSignal:
         values = np.concatenate(counts) * np.repeat(np.array(weights), lengths)
         coo = sp.coo_matrix((values, (rows, np.concatenate(ids))), shape=(len(docs), n_tokens))
         return coo.tocsr()  # sums a token present in both title and description
+
+    def replaced(self, need_rows, needs, tech_rows, techs) -> LexicalSignal:
+        """A copy whose rows ``need_rows``/``tech_rows`` hold these documents' vectors, weighed
+        with this fit's vocabulary and idf (see :mod:`.updates`)."""
+        updated = copy.copy(self)
+        if need_rows:
+            vectors = self.transform_texts((doc.title, doc.description) for doc in needs)
+            updated.needs_matrix = _replace_rows(self.needs_matrix, need_rows, vectors)
+            updated.needs_T = updated.needs_matrix.T.tocsr()
+        if tech_rows:
+            vectors = self.transform_texts((doc.title, doc.description) for doc in techs)
+            updated.techs_matrix = _replace_rows(self.techs_matrix, tech_rows, vectors)
+            updated.techs_T = updated.techs_matrix.T.tocsr()
+        self.analyzer.save_new()
+        return updated
 
     def _learn_relations(self, n_tokens: int) -> None:
         """A tokens × tokens table of the glossary's related concepts (those seen so far)."""
@@ -317,3 +333,30 @@ def _shared(need_row, tech_row) -> tuple[np.ndarray, np.ndarray]:
     position = np.minimum(np.searchsorted(need_columns, tech_columns), len(need_columns) - 1)
     hit = need_columns[position] == tech_columns
     return tech_columns[hit], need_weights[position[hit]] * tech_weights[hit]
+
+
+def _replace_rows(matrix: sp.csr_matrix, rows: Sequence[int], replacement: sp.csr_matrix):
+    """A CSR matrix whose ``rows`` (distinct) are replaced by the rows of CSR ``replacement``,
+    in the same order."""
+    order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
+    lengths = np.diff(matrix.indptr)
+    indices, data = [], []
+    start = 0
+    for i in order:
+        row = int(rows[i])
+        low, high = matrix.indptr[start], matrix.indptr[row]
+        indices.append(matrix.indices[low:high])
+        data.append(matrix.data[low:high])
+        first, last = replacement.indptr[i], replacement.indptr[i + 1]
+        indices.append(replacement.indices[first:last])
+        data.append(replacement.data[first:last])
+        lengths[row] = last - first
+        start = row + 1
+    indices.append(matrix.indices[matrix.indptr[start] :])
+    data.append(matrix.data[matrix.indptr[start] :])
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    result = sp.csr_matrix(
+        (np.concatenate(data), np.concatenate(indices), indptr), shape=matrix.shape
+    )
+    result.sort_indices()
+    return result

@@ -36,7 +36,7 @@ from ypmatch.matching.documents import (
 from ypmatch.matching.glossary import Glossary
 from ypmatch.matching.lexical import LexicalSignal
 from ypmatch.matching.lookups import MatcherLookups
-from ypmatch.matching.ranking import Boost, Ranked, RankingRules, rank
+from ypmatch.matching.ranking import Boost, Ranked, RankingRules, indicator, rank
 from ypmatch.matching.semantic import CachedEncoder, Encoder, SemanticSignal, Usem3Encoder
 
 SIGNAL_SETS = ("hybrid", "lexical", "semantic")
@@ -227,28 +227,31 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
             if sectors:
                 company_sectors[company].update(sectors)
         company_countries: list[set[str]] = [set() for _ in self.company_ids_]
+        info_sectors: list[tuple[str, ...]] = [() for _ in self.company_ids_]
         for info in infos.values():
             index = self.company_index_.get(info.id)
             if index is not None:
                 company_sectors[index].update(info.sectors)
+                info_sectors[index] = info.sectors
                 company_countries[index].update(c.upper() for c in info.countries)
         need_sectors = [doc.sectors for doc in needs]
         everything = chain.from_iterable([*company_sectors, *need_sectors])
         self.sectors_ = sorted(set(everything))
         self.sector_index_ = {s: i for i, s in enumerate(self.sectors_)}
         # Small dense yes/no tables (rows × sectors, companies × countries): cheap to combine.
-        self.need_sectors_ = _indicator(need_sectors, self.sector_index_)
-        self.tech_sectors_ = _indicator(tech_sectors, self.sector_index_)
-        self.company_sectors_ = _indicator(company_sectors, self.sector_index_)
+        self.need_sectors_ = indicator(need_sectors, self.sector_index_)
+        self.tech_sectors_ = indicator(tech_sectors, self.sector_index_)
+        self.company_sectors_ = indicator(company_sectors, self.sector_index_)
+        self.company_info_sectors_ = indicator(info_sectors, self.sector_index_)
         countries = sorted(set(chain.from_iterable(company_countries)))
         self.country_index_ = {c: i for i, c in enumerate(countries)}
-        self.company_countries_ = _indicator(company_countries, self.country_index_)
+        self.company_countries_ = indicator(company_countries, self.country_index_)
         self.need_countries_ = [(doc.country or "").upper() or None for doc in needs]
 
     def _learn_trades_outside_scope(self, techs, infos: dict[str, CompanyInfo]) -> None:
         """Technologies whose title or company name names a trade outside the programme
         (a ramen shop, a game): never proposed, whatever their texts share with a need."""
-        names = {info.id: info.name for info in infos.values()}
+        self.company_names_ = names = {info.id: info.name for info in infos.values()}
         self.trades_outside_scope_ = {}
         for doc in techs:
             trades = self.analyzer_.trades_outside_scope(
@@ -470,15 +473,6 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
                 )
             )
         return matches
-
-
-def _indicator(sets: list, index: dict[str, int]) -> np.ndarray:
-    table = np.zeros((len(sets), len(index)), dtype=bool)
-    pairs = [(row, index[v]) for row, values in enumerate(sets) if values for v in values]
-    if pairs:
-        rows, columns = zip(*pairs, strict=True)
-        table[list(rows), list(columns)] = True
-    return table
 
 
 def _id_mask(index: dict[str, int], exclude, include) -> np.ndarray:

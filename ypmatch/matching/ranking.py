@@ -128,3 +128,13 @@ def top_k(scores: np.ndarray, k: int) -> list[int]:
         positive = positive[scores[positive] >= threshold]
     order = np.lexsort((positive, -scores[positive]))
     return [int(i) for i in positive[order[:k]]]
+
+
+def indicator(sets: list, index: dict[str, int]) -> np.ndarray:
+    """A rows × ``index`` yes/no table: row i marks the members of ``sets[i]``."""
+    table = np.zeros((len(sets), len(index)), dtype=bool)
+    pairs = [(row, index[v]) for row, values in enumerate(sets) if values for v in values]
+    if pairs:
+        rows, columns = zip(*pairs, strict=True)
+        table[list(rows), list(columns)] = True
+    return table

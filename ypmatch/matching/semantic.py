@@ -14,6 +14,7 @@ database, so a process start loads vectors and an edit encodes only the edited t
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections import OrderedDict
@@ -200,18 +201,40 @@ class SemanticSignal:
         vectors = self.encoder.encode([document_text(doc) for doc in [*needs, *techs]])
         self.needs_vectors = vectors[: len(needs)]
         self.techs_vectors = vectors[len(needs) :]
+        self._needs, self._techs = needs, techs  # for quoting their sentences
+        self._learn_moments()
+        return self
+
+    def replaced(self, need_rows, needs, tech_rows, techs) -> SemanticSignal:
+        """A copy whose rows ``need_rows``/``tech_rows`` hold these documents' embeddings."""
+        updated = copy.copy(self)
+        vectors = self.encoder.encode([document_text(doc) for doc in [*needs, *techs]])
+        if need_rows:
+            updated.needs_vectors = self.needs_vectors.copy()
+            updated.needs_vectors[need_rows] = vectors[: len(needs)]
+            updated._needs = list(self._needs)
+            for row, doc in zip(need_rows, needs, strict=True):
+                updated._needs[row] = doc
+        if tech_rows:
+            updated.techs_vectors = self.techs_vectors.copy()
+            updated.techs_vectors[tech_rows] = vectors[len(needs) :]
+            updated._techs = list(self._techs)
+            for row, doc in zip(tech_rows, techs, strict=True):
+                updated._techs[row] = doc
+        updated._learn_moments()
+        return updated
+
+    def _learn_moments(self) -> None:
         sample = self.techs_vectors
         if len(sample) > _MOMENT_SAMPLE:
             rows = np.random.default_rng(0).choice(len(sample), _MOMENT_SAMPLE, replace=False)
             sample = sample[np.sort(rows)]
-        dimensions = vectors.shape[1] if vectors.ndim == 2 else 0
+        dimensions = self.techs_vectors.shape[1] if self.techs_vectors.ndim == 2 else 0
         self.mean_vector = sample.mean(axis=0) if len(sample) else np.zeros(dimensions)
         self.second_moment = (
             (sample.T @ sample) / len(sample) if len(sample) else np.zeros((dimensions,) * 2)
         )
         self.needs_mean, self.needs_deviation = self._moments(self.needs_vectors)
-        self._needs, self._techs = needs, techs  # for quoting their sentences
-        return self
 
     def need_vector(self, need: int | NeedDoc) -> np.ndarray:
         if isinstance(need, NeedDoc):  # a draft or a search query: not worth keeping

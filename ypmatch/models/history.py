@@ -32,7 +32,10 @@ class HistoryAction(StrEnum):
 
 class HistoryEntry(db.Model):
     __tablename__ = "history_entries"
-    __table_args__ = (sa.Index("ix_history_entries_record", "record_type", "record_id"),)
+    __table_args__ = (
+        sa.Index("ix_history_entries_record", "record_type", "record_id"),
+        sa.Index("ix_history_entries_created_at", "created_at"),  # what changed since …
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_type: Mapped[str] = mapped_column(sa.String(40))

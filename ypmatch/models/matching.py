@@ -44,6 +44,9 @@ class MatchingState(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     content_version: Mapped[int] = mapped_column(default=0)
     changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # The last version whose change left no history entry to read it from (an import): an
+    # index older than it must fit afresh rather than replace edited rows.
+    full_fit_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class TextEmbedding(db.Model):

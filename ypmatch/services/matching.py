@@ -2,15 +2,16 @@
 
 The fitted index lives in each worker process. A content version stamped in the database
 (bumped with every change to needs, technologies, companies, sectors or the glossary) is
-read once per matching request; a worker whose index is older refits, and the analyser's
-cache makes a refit after one edit cheap.
+read once per matching request; a worker whose index is older refits. After edits to needs
+or technologies a refit replaces only the edited documents' rows (see ``build_index``), and
+the stored analyses and embeddings make a full fit read rather than compute.
 """
 
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,10 +23,12 @@ from ypmatch.matching import (
     Glossary,
     NeedDoc,
     TechnologyDoc,
+    with_replaced_documents,
 )
 from ypmatch.matching.semantic import document_text, texts_to_keep
 from ypmatch.models import (
     Company,
+    HistoryEntry,
     MatchingState,
     Need,
     PartnerCity,
@@ -37,12 +40,19 @@ from ypmatch.models import (
 from ypmatch.models.base import utcnow
 from ypmatch.services.embeddings import DatabaseAnalyses, app_encoder, missing_texts
 from ypmatch.services.glossary import current_glossary
+from ypmatch.services.records import MATCHER_INPUTS
 from ypmatch.services.text_finder import TextFinder, company_finder
 
 CACHE_KEY = "ypmatch.matching_index"
 # A keyword-search snapshot is rebuilt at a refit once it is this old; until then the rows
 # changed since it was taken are few, and are read from the database.
 FINDER_MAX_AGE = timedelta(minutes=10)
+# A refit after edits only replaces the edited documents' rows until the last full fit is
+# this old (new words and the idf wait for the next full fit).
+FULL_FIT_MAX_AGE = timedelta(minutes=10)
+# Changes are read back this far before an index was built, so that one whose transaction
+# was still open then is not missed (replacing a row twice is harmless).
+CHANGES_MARGIN = timedelta(minutes=1)
 
 
 @dataclass
@@ -57,6 +67,8 @@ class MatchingIndex:
     encoded_documents: frozenset[str] = frozenset()
     # Need id → how many companies fit it, filled in as list pages ask (see matches.py).
     fitting_company_counts: dict[str, int] = field(default_factory=dict)
+    built_at: datetime = field(default_factory=utcnow)  # when its documents were read
+    fitted_at: datetime = field(default_factory=utcnow)  # its last full fit
 
 
 class MatchingIndexCache:
@@ -158,12 +170,14 @@ def matchable_companies_query() -> sa.Select:
     return sa.select(Company).where(Company.is_listed)
 
 
-def _sector_slugs(table: sa.Table, key: str) -> dict[int, list[str]]:
-    """Record id → its sectors' slugs, ordered by sector id like the relationships."""
+def _sector_slugs(table: sa.Table, key: str, ids: list[int] | None) -> dict[int, list[str]]:
+    """Record id → its sectors' slugs, ordered by sector id like the relationships (for the
+    records ``ids``, or all)."""
     slugs: dict[int, list[str]] = defaultdict(list)
     rows = db.session.execute(
         sa.select(table.c[key], Sector.slug)
         .join(Sector, Sector.id == table.c.sector_id)
+        .where(table.c[key].in_(ids) if ids is not None else sa.true())
         .order_by(table.c[key], Sector.id)
     )
     for record_id, slug in rows:
@@ -175,13 +189,10 @@ def _joined(separator: str, *parts: str) -> str:
     return separator.join(part for part in parts if part)
 
 
-def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[CompanyInfo]]:
-    """What the matcher reads, as plain rows: the same documents as ``need_document`` and
-    ``technology_document`` make, without building ORM objects (with 10,000 companies and
-    20,000 technologies, loading them as ORM objects took most of a refit)."""
-    need_sectors = _sector_slugs(need_sectors_table, "need_id")
-    technology_sectors = _sector_slugs(technology_sectors_table, "technology_id")
-    needs = [
+def _need_documents(ids: list[int] | None = None) -> list[NeedDoc]:
+    """The current needs as matcher documents (those with ``ids``, or all)."""
+    need_sectors = _sector_slugs(need_sectors_table, "need_id", ids)
+    return [
         NeedDoc(
             id=str(need_id),
             title=_joined(" ", title_en, title_ja),
@@ -200,11 +211,16 @@ def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[Compan
                     PartnerCity.country_code,
                 )
                 .outerjoin(PartnerCity, PartnerCity.id == Need.city_id)
-                .where(Need.is_current)
+                .where(Need.is_current, Need.id.in_(ids) if ids is not None else sa.true())
             )
         )
     ]
-    technologies = [
+
+
+def _technology_documents(ids: list[int] | None = None) -> list[TechnologyDoc]:
+    """The current technologies of listed companies as matcher documents (``ids``, or all)."""
+    technology_sectors = _sector_slugs(technology_sectors_table, "technology_id", ids)
+    return [
         TechnologyDoc(
             id=str(technology_id),
             company_id=str(company_id),
@@ -226,10 +242,19 @@ def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[Compan
                 .where(
                     Technology.is_current,
                     Company.is_listed,
+                    Technology.id.in_(ids) if ids is not None else sa.true(),
                 )
             )
         )
     ]
+
+
+def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[CompanyInfo]]:
+    """What the matcher reads, as plain rows: the same documents as ``need_document`` and
+    ``technology_document`` make, without building ORM objects (with 10,000 companies and
+    20,000 technologies, loading them as ORM objects took most of a refit)."""
+    needs = _need_documents()
+    technologies = _technology_documents()
     company_sectors: dict[str, set[str]] = defaultdict(set)
     for technology in technologies:
         company_sectors[technology.company_id].update(technology.sectors)
@@ -252,6 +277,14 @@ def matcher_documents() -> tuple[list[NeedDoc], list[TechnologyDoc], list[Compan
 
 
 def build_index(version: int, previous: MatchingIndex | None = None) -> MatchingIndex:
+    """The index at content ``version``: ``previous`` with the edited needs' and
+    technologies' rows replaced when that is all that changed since it was built (tens of
+    milliseconds), else a full fit (seconds at 10,000 companies)."""
+    started = utcnow()
+    if previous is not None:
+        updated = _updated_index(version, previous, started)
+        if updated is not None:
+            return updated
     glossary = current_glossary()
     needs, technologies, companies = matcher_documents()
     encoder = app_encoder()
@@ -299,6 +332,56 @@ def build_index(version: int, previous: MatchingIndex | None = None) -> Matching
         semantic_pending=pending,
         company_finder=_finder(previous),
         encoded_documents=encoded_documents,
+        built_at=started,
+        fitted_at=started,
+    )
+
+
+def _updated_index(version: int, previous: MatchingIndex, started) -> MatchingIndex | None:
+    """``previous`` with the rows of the needs and technologies edited since it was built
+    replaced (see ``ypmatch.matching.updates``), or None when a full fit is due: its last
+    full fit is old, or something else changed (a record added, archived or moved, a
+    company, a sector, the glossary, or a change that left no history, such as an import)."""
+    if previous.semantic_pending or started - previous.fitted_at > FULL_FIT_MAX_AGE:
+        return None
+    if current_app.config.get("MATCHING_SIGNALS", "hybrid") != previous.matcher.signals:
+        return None
+    full_fit_version = db.session.scalar(
+        sa.select(MatchingState.full_fit_version).where(MatchingState.id == 1)
+    )
+    if (full_fit_version or 0) > previous.version:
+        return None
+    changed: dict[str, set[int]] = defaultdict(set)
+    for record_type, record_id in db.session.execute(
+        sa.select(HistoryEntry.record_type, HistoryEntry.record_id).where(
+            HistoryEntry.created_at >= previous.built_at - CHANGES_MARGIN,
+            HistoryEntry.record_type.in_(MATCHER_INPUTS),
+        )
+    ):
+        changed[record_type].add(record_id)
+    if not changed or changed.keys() - {"needs", "technologies"}:
+        return None
+    need_ids, technology_ids = sorted(changed["needs"]), sorted(changed["technologies"])
+    needs, technologies = _need_documents(need_ids), _technology_documents(technology_ids)
+    if len(needs) != len(need_ids) or len(technologies) != len(technology_ids):
+        return None  # archived, or its company is no longer listed
+    docs = [*needs, *technologies]
+    if previous.matcher.semantic_ is not None:
+        encoder = app_encoder()
+        encoder.encode(
+            missing_texts((text for doc in docs for text in texts_to_keep(doc)), encoder)
+        )
+    matcher = with_replaced_documents(previous.matcher, needs, technologies)
+    if matcher is None:
+        return None
+    return MatchingIndex(
+        version,
+        matcher,
+        previous.glossary,
+        company_finder=_finder(previous),
+        encoded_documents=previous.encoded_documents | {document_text(doc) for doc in docs},
+        built_at=started,
+        fitted_at=previous.fitted_at,
     )
 
 

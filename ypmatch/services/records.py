@@ -77,20 +77,25 @@ def add_history(
     )
     db.session.add(entry)
     if entry.record_type in MATCHER_INPUTS:
-        mark_matcher_inputs_changed()
+        mark_matcher_inputs_changed(recorded=True)
     return entry
 
 
-def mark_matcher_inputs_changed() -> None:
+def mark_matcher_inputs_changed(recorded: bool = False) -> None:
     """Bump the content version in the same transaction as the change itself, so every
-    worker process refits its matching index on its next request."""
+    worker process refits its matching index on its next request. ``recorded``: the change
+    has a history entry, from which a refit can tell which records to read again; any other
+    change (a bulk import) makes every index fit afresh."""
+    values = {"content_version": MatchingState.content_version + 1, "changed_at": utcnow()}
+    if not recorded:
+        values["full_fit_version"] = MatchingState.content_version + 1
     bumped = db.session.execute(
-        sa.update(MatchingState)
-        .where(MatchingState.id == 1)
-        .values(content_version=MatchingState.content_version + 1, changed_at=utcnow())
+        sa.update(MatchingState).where(MatchingState.id == 1).values(**values)
     )
     if bumped.rowcount == 0:
-        db.session.add(MatchingState(id=1, content_version=1))
+        db.session.add(
+            MatchingState(id=1, content_version=1, full_fit_version=0 if recorded else 1)
+        )
         db.session.flush()
 
 
