@@ -167,6 +167,16 @@ class LexicalSignal:
         expanded.eliminate_zeros()
         return expanded
 
+    def _with_related_tokens(self, tokens: np.ndarray, tf: np.ndarray):
+        """What :meth:`_with_related` does, for one document's (sorted) tokens and counts."""
+        starts, stops = self.relations.indptr[tokens], self.relations.indptr[tokens + 1]
+        linked = [self.relations.indices[a:b] for a, b in zip(starts, stops, strict=True) if b > a]
+        if not linked:
+            return tokens, tf
+        extra = np.setdiff1d(np.concatenate(linked), tokens)  # sorted, each once
+        weights = np.full(len(extra), float(self.related_weight))
+        return np.concatenate([tokens, extra]), np.concatenate([tf, weights])
+
     def _learn_vocabulary(self, counts: sp.csr_matrix) -> None:
         n_docs, n_tokens = counts.shape
         df = np.bincount(counts.indices, minlength=n_tokens)
@@ -224,16 +234,13 @@ class LexicalSignal:
         if not ids:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
         tokens, position = np.unique(np.concatenate(ids), return_inverse=True)
-        row = sp.csr_matrix(
-            (np.bincount(position, weights=np.concatenate(counts)), tokens, [0, len(tokens)]),
-            shape=(1, known_tokens),
-        )
-        if with_related:
-            row = self._with_related(row)
-        columns = self.column_of_token[row.indices]
+        tf = np.bincount(position, weights=np.concatenate(counts))
+        if with_related and self.relations is not None:
+            tokens, tf = self._with_related_tokens(tokens, tf)
+        columns = self.column_of_token[tokens]
         kept = columns >= 0
         order = np.argsort(columns[kept])
-        merged, tf = columns[kept][order], row.data[kept][order]
+        merged, tf = columns[kept][order], tf[kept][order]
         data = (np.log(tf) + 1.0) * self.column_scale[merged]  # sublinear tf × idf × weight
         norm = np.sqrt(np.dot(data, data))
         if norm > 0:
