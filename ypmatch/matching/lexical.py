@@ -79,12 +79,16 @@ class LexicalSignal:
 
     # fitting ------------------------------------------------------------------------------
     def fit(self, needs: list[NeedDoc], techs: list[TechnologyDoc]) -> LexicalSignal:
-        counts = self._count_matrix([*needs, *techs])
-        self._learn_relations(counts.shape[1])
-        counts = self._with_related(counts)
+        named = self._count_matrix([*needs, *techs])
+        self._learn_relations(named.shape[1])
+        counts = self._with_related(named)
         self._learn_vocabulary(counts)
         matrix = self._weigh(counts[:, self.kept_columns])
         n_needs = len(needs)
+        # What each technology names itself: a reason is something the technology offers,
+        # not a concept it only carries as related to one it names.
+        self.techs_named = named[n_needs:][:, self.kept_columns].tocsr()
+        self.techs_named.sort_indices()
         self.needs_matrix = matrix[:n_needs].tocsr()
         self.techs_matrix = matrix[n_needs:].tocsr()
         self.needs_matrix.sort_indices()  # explanations binary-search need rows
@@ -130,9 +134,14 @@ class LexicalSignal:
             updated.needs_matrix = _replace_rows(self.needs_matrix, need_rows, vectors)
             updated.needs_T = updated.needs_matrix.T.tocsr()
         if tech_rows:
-            vectors = self.transform_texts((doc.title, doc.description) for doc in techs)
-            updated.techs_matrix = _replace_rows(self.techs_matrix, tech_rows, vectors)
+            texts = [(doc.title, doc.description) for doc in techs]
+            updated.techs_matrix = _replace_rows(
+                self.techs_matrix, tech_rows, self.transform_texts(texts)
+            )
             updated.techs_T = updated.techs_matrix.T.tocsr()
+            updated.techs_named = _replace_rows(
+                self.techs_named, tech_rows, self.transform_texts(texts, with_related=False)
+            )
         self.analyzer.save_new()
         return updated
 
@@ -247,8 +256,10 @@ class LexicalSignal:
             data /= norm
         return merged.astype(np.int32), data
 
-    def transform_texts(self, texts: Iterable[tuple[str, str]]) -> sp.csr_matrix:
-        rows = [self.vector(title, description) for title, description in texts]
+    def transform_texts(
+        self, texts: Iterable[tuple[str, str]], with_related: bool = True
+    ) -> sp.csr_matrix:
+        rows = [self.vector(title, description, with_related) for title, description in texts]
         if not rows:
             return sp.csr_matrix((0, len(self.feature_names)))
         indptr = np.cumsum([0] + [len(indices) for indices, _ in rows])
@@ -298,7 +309,8 @@ class LexicalSignal:
     def contributions(self, need: int | NeedDoc, tech: int) -> list[tuple[Reason, float]]:
         """The concepts and sectors two documents share, each with its part of their cosine."""
         common, amounts = _shared(self.need_vector(need), _row(self.techs_matrix, tech))
-        keep = self.explains[common]
+        named, _weights = _row(self.techs_named, tech)
+        keep = self.explains[common] & (~self.is_concept[common] | np.isin(common, named))
         common, amounts = common[keep], amounts[keep]
         found = []
         for i in np.lexsort((common, -amounts)):
