@@ -222,46 +222,50 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
 
     def _learn_boost_features(self, needs, techs, infos: dict[str, CompanyInfo]) -> None:
         tech_sectors = [doc.sectors for doc in techs]
-        company_sectors: list[set[str]] = [set() for _ in self.company_ids_]
-        for sectors, company in zip(tech_sectors, self.tech_company_.tolist(), strict=True):
-            if sectors:
-                company_sectors[company].update(sectors)
         company_countries: list[set[str]] = [set() for _ in self.company_ids_]
         info_sectors: list[tuple[str, ...]] = [() for _ in self.company_ids_]
         for info in infos.values():
             index = self.company_index_.get(info.id)
             if index is not None:
-                company_sectors[index].update(info.sectors)
                 info_sectors[index] = info.sectors
                 company_countries[index].update(c.upper() for c in info.countries)
         need_sectors = [doc.sectors for doc in needs]
-        everything = chain.from_iterable([*company_sectors, *need_sectors])
+        everything = chain.from_iterable([*tech_sectors, *info_sectors, *need_sectors])
         self.sectors_ = sorted(set(everything))
         self.sector_index_ = {s: i for i, s in enumerate(self.sectors_)}
         # Small dense yes/no tables (rows × sectors, companies × countries): cheap to combine.
         self.need_sectors_ = indicator(need_sectors, self.sector_index_)
         self.tech_sectors_ = indicator(tech_sectors, self.sector_index_)
-        self.company_sectors_ = indicator(company_sectors, self.sector_index_)
         self.company_info_sectors_ = indicator(info_sectors, self.sector_index_)
+        self.company_sectors_ = self._company_sectors(self.tech_sectors_)
         countries = sorted(set(chain.from_iterable(company_countries)))
         self.country_index_ = {c: i for i, c in enumerate(countries)}
         self.company_countries_ = indicator(company_countries, self.country_index_)
         self.need_countries_ = [(doc.country or "").upper() or None for doc in needs]
 
+    def _company_sectors(self, tech_sectors: np.ndarray) -> np.ndarray:
+        """Per company: the sectors of its technologies (rows of ``tech_sectors``, grouped
+        by company) and those of its profile."""
+        if not self.company_ids_:
+            return self.company_info_sectors_.copy()
+        own = np.logical_or.reduceat(tech_sectors, self.company_starts_[:-1], axis=0)
+        return own | self.company_info_sectors_
+
     def _learn_trades_outside_scope(self, techs, infos: dict[str, CompanyInfo]) -> None:
         """Technologies whose title or company name names a trade outside the programme
         (a ramen shop, a game): never proposed, whatever their texts share with a need."""
-        self.company_names_ = names = {info.id: info.name for info in infos.values()}
+        self.company_names_ = {info.id: info.name for info in infos.values()}
         self.trades_outside_scope_ = {}
         for doc in techs:
-            trades = self.analyzer_.trades_outside_scope(
-                f"{doc.title}\n{names.get(doc.company_id, '')}"
-            )
-            if trades:
+            if trades := self._trades_outside_scope_of(doc):
                 self.trades_outside_scope_[doc.id] = trades
         self.outside_scope_ = np.fromiter(
             (doc.id in self.trades_outside_scope_ for doc in techs), dtype=bool, count=len(techs)
         )
+
+    def _trades_outside_scope_of(self, doc: TechnologyDoc) -> tuple[str, ...]:
+        name = self.company_names_.get(doc.company_id, "")
+        return self.analyzer_.trades_outside_scope(f"{doc.title}\n{name}")
 
     # fused pair scores --------------------------------------------------------------------
     def _fuse(self, lexical: np.ndarray | None, semantic: np.ndarray | None) -> np.ndarray:

@@ -224,7 +224,13 @@ class SemanticSignal:
             updated._techs = list(self._techs)
             for row, doc in zip(tech_rows, techs, strict=True):
                 updated._techs[row] = doc
-        updated._learn_moments()
+            updated._learn_moments()  # every need is standardised against the technologies
+        else:  # the technologies' moments stand: only the edited needs' change
+            mean, deviation = updated._moments(updated.needs_vectors[need_rows])
+            updated.needs_mean = self.needs_mean.copy()
+            updated.needs_mean[need_rows] = mean
+            updated.needs_deviation = self.needs_deviation.copy()
+            updated.needs_deviation[need_rows] = deviation
         return updated
 
     def _learn_moments(self) -> None:

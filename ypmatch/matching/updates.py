@@ -69,18 +69,11 @@ def _replace_technology_facts(updated, matcher, tech_rows: list[int], techs) -> 
     updated.tech_sectors_[tech_rows] = indicator(
         [doc.sectors for doc in techs], matcher.sector_index_
     )
-    updated.company_sectors_ = matcher.company_sectors_.copy()
-    starts = matcher.company_starts_
-    for company in {int(matcher.tech_company_[row]) for row in tech_rows}:
-        own = updated.tech_sectors_[starts[company] : starts[company + 1]].any(axis=0)
-        updated.company_sectors_[company] = own | matcher.company_info_sectors_[company]
+    updated.company_sectors_ = matcher._company_sectors(updated.tech_sectors_)
     updated.trades_outside_scope_ = dict(matcher.trades_outside_scope_)
     updated.outside_scope_ = matcher.outside_scope_.copy()
     for row, doc in zip(tech_rows, techs, strict=True):
-        trades = matcher.analyzer_.trades_outside_scope(
-            f"{doc.title}\n{matcher.company_names_.get(doc.company_id, '')}"
-        )
-        if trades:
+        if trades := matcher._trades_outside_scope_of(doc):
             updated.trades_outside_scope_[doc.id] = trades
         else:
             updated.trades_outside_scope_.pop(doc.id, None)
