@@ -22,7 +22,7 @@ _DIRECTION_CONTROL = re.compile(f"[{DIRECTION_CONTROLS}]")
 
 
 def one_line_problem(text: str) -> str | None:
-    """"line break" or "direction control" when ``text`` holds one, else None."""
+    """ "line break" or "direction control" when ``text`` holds one, else None."""
     if _LINE_BREAK.search(text):
         return "line break"
     if _DIRECTION_CONTROL.search(text):

@@ -381,11 +381,7 @@ def remind_stale_profiles(now: datetime) -> int:
     """At most one reminder a month per company whose profile or technologies went stale."""
     cutoff = stale_before(now)
     reminders = 0
-    companies = db.session.scalars(
-        sa.select(Company).where(
-            Company.is_listed
-        )
-    ).all()
+    companies = db.session.scalars(sa.select(Company).where(Company.is_listed)).all()
     for company in companies:
         items = []
         if _older(company.updated_at, cutoff):

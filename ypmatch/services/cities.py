@@ -40,9 +40,7 @@ def update_city(city: PartnerCity, data: dict, actor: User, expected_version: in
 def active_cities() -> list[PartnerCity]:
     return list(
         db.session.scalars(
-            sa.select(PartnerCity)
-            .where(PartnerCity.is_current)
-            .order_by(PartnerCity.name_en)
+            sa.select(PartnerCity).where(PartnerCity.is_current).order_by(PartnerCity.name_en)
         )
     )
 
@@ -56,11 +54,7 @@ def create_sector(data: dict, actor: User | None, source: str = "web") -> Sector
 
 
 def active_sectors() -> list[Sector]:
-    return list(
-        db.session.scalars(
-            sa.select(Sector).where(Sector.is_current).order_by(Sector.id)
-        )
-    )
+    return list(db.session.scalars(sa.select(Sector).where(Sector.is_current).order_by(Sector.id)))
 
 
 def offered_sectors(current: list[Sector] = ()) -> list[Sector]:

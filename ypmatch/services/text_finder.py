@@ -86,9 +86,7 @@ def company_finder() -> TextFinder:
     as_of = utcnow()
     texts: dict[int, list[str]] = defaultdict(list)
     for company_id, *columns in db.session.execute(
-        sa.select(Technology.company_id, *TECHNOLOGY_TEXT_COLUMNS).where(
-            Technology.is_current
-        )
+        sa.select(Technology.company_id, *TECHNOLOGY_TEXT_COLUMNS).where(Technology.is_current)
     ):
         texts[company_id].extend(column or "" for column in columns)
     records = (

@@ -37,11 +37,7 @@ def index():
     )
     cities = db.session.scalars(
         sa.select(PartnerCity)
-        .where(
-            PartnerCity.archived_at.is_not(None)
-            if show_archived
-            else PartnerCity.is_current
-        )
+        .where(PartnerCity.archived_at.is_not(None) if show_archived else PartnerCity.is_current)
         .order_by(PartnerCity.relationship_date, PartnerCity.name_en)
     ).all()
     return render_template("cities/index.html", cities=cities, show_archived=show_archived)

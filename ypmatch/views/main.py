@@ -36,9 +36,7 @@ def index():
             .limit(10)
         ).all()
         context["counts"] = {
-            "needs": db.session.scalar(
-                sa.select(sa.func.count(Need.id)).where(Need.is_current)
-            ),
+            "needs": db.session.scalar(sa.select(sa.func.count(Need.id)).where(Need.is_current)),
             "companies": db.session.scalar(
                 sa.select(sa.func.count(Company.id)).where(
                     Company.is_listed,

@@ -22,9 +22,7 @@ def _value_lists(kind: str) -> list[list]:
             japanese = {code: str(label) for code, label in mapping.items()}
         return [[title]] + [[code, english[code], japanese[code]] for code in mapping]
 
-    sectors = db.session.scalars(
-        sa.select(Sector).where(Sector.is_current).order_by(Sector.id)
-    )
+    sectors = db.session.scalars(sa.select(Sector).where(Sector.is_current).order_by(Sector.id))
     rows = [["sectors 分野"]] + [[s.slug, s.name_en, s.name_ja] for s in sectors]
     if kind == "companies":
         rows += labelled("ward 所在区", labels.WARD)

@@ -193,7 +193,6 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str) -> int:
     return rows
 
 
-
 def _column_letters(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA: spreadsheet column names, without openpyxl's XFD limit."""
     letters, number = "", index + 1

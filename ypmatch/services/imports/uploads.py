@@ -63,9 +63,7 @@ def find_upload(token: str, user_id: int) -> StoredUpload | None:
     if not TOKEN.fullmatch(token or ""):
         return None
     upload = db.session.scalar(
-        sa.select(ImportUpload).where(
-            ImportUpload.token == token, ImportUpload.user_id == user_id
-        )
+        sa.select(ImportUpload).where(ImportUpload.token == token, ImportUpload.user_id == user_id)
     )
     if upload is None:
         return None
