@@ -318,19 +318,15 @@ def mix(users: int) -> list[str]:
 
 # -- gunicorn --------------------------------------------------------------------------------
 
-WSGI_MODULE = '''"""Written by bench/load.py: the app, its matching index fitted before the fork."""
+WSGI_MODULE = '''"""Written by bench/load.py: the app prepared as ypmatch.wsgi prepares it."""
 import json
 import os
 
 from ypmatch import create_app
-from ypmatch.extensions import db
-from ypmatch.services.matching import matching_index
+from ypmatch.serving import prepare_for_workers
 
 app = create_app(json.loads(os.environ["YPMATCH_BENCH_CONFIG"]))
-with app.app_context():
-    matching_index()  # with --preload, every worker starts with the fitted index
-    db.session.remove()
-    db.engine.dispose()  # no connection crosses the fork
+prepare_for_workers(app)  # with --preload, every worker starts with the fitted index
 '''
 
 HELLO_MODULE = '''"""Written by bench/load.py: the baseline."""
@@ -609,6 +605,11 @@ def _run_user(spec, plan, port, window, think, edit_every, records, edits, seed)
     start, end = window
     while time.time() < start:
         time.sleep(0.005)
+    if think:
+        # People do not all click at the same instant: each user starts as if in the middle
+        # of a think time (with exponential think times, what is left of one is exponential
+        # too), so the run begins in its steady state instead of with one burst of U requests.
+        time.sleep(min(rng.expovariate(1 / think), think * 5))
     last_edit = time.time() - rng.uniform(0, edit_every)
     edit_number = 0
     while time.time() < end:
@@ -839,6 +840,16 @@ def print_summary(title: str, summary: dict) -> None:
         )
 
 
+def print_slowest(records, window, n: int) -> None:
+    """The n slowest requests with when they started: a tail that clusters in time points at
+    something that stalls a worker (a refit, a first request), not at the page itself."""
+    if n <= 0:
+        return
+    print(f"  the {n} slowest requests (seconds into the run, page, ms):")
+    for label, started, seconds, status, _note in sorted(records, key=lambda r: -r[2])[:n]:
+        print(f"    {started - window[0]:6.2f}  {label:<40}{seconds * 1000:8.1f}  {status}")
+
+
 # -- faults ----------------------------------------------------------------------------------
 
 
@@ -1036,6 +1047,9 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="list the N slowest requests of each run"
+    )
     parser.add_argument("--skip-hello", action="store_true")
     parser.add_argument("--skip-faults", action="store_true")
     parser.add_argument("--fault-duration", type=float, default=40)
@@ -1136,6 +1150,7 @@ def main() -> None:
                 print_summary(f"ypmatch, {name} ({description})", summary)
                 add_cpu(summary, cpu, load)
                 print(f"  edits: {summary['edits']}")
+                print_slowest(records, window, settings.slowest)
             app_summary = results[f"app_{runs[-1][0]}"]
 
         if not settings.skip_hello:

@@ -4,6 +4,7 @@ Flask is imported inside the factory so that ``ypmatch.matching`` stays importab
 without the web stack.
 """
 
+import os
 from pathlib import Path
 
 from ypmatch.config import PROJECT_ROOT
@@ -15,7 +16,11 @@ def create_app(config: dict | None = None):
 
     from ypmatch.config import load_config
 
-    instance_path = Path((config or {}).get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    instance_path = Path(
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("YPMATCH_INSTANCE_PATH")
+        or PROJECT_ROOT / "instance"
+    ).resolve()
     app = Flask(
         __name__,
         instance_path=str(instance_path),

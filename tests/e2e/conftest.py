@@ -161,9 +161,9 @@ def live_server(tmp_path_factory) -> LiveServer:
                 "--graceful-timeout",
                 "5",
                 *_gunicorn_options(),
-                _app_spec(instance),
+                "ypmatch.wsgi:app",  # the production entry point: the index fitted pre-fork
             ],
-            env=env,
+            env={**env, "YPMATCH_INSTANCE_PATH": str(instance)},
             cwd=root,
             stdout=log_file,
             stderr=subprocess.STDOUT,
