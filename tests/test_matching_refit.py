@@ -21,6 +21,8 @@ def test_large_index_refits_in_the_background(app, world):
     app.config["MATCHING_REFIT_INTERVAL_SECONDS"] = 0
     try:
         first = matching_index()
+        leachate_need = str(world.members_need.id)
+        before = first.count_fitting_companies([leachate_need])[leachate_need]
         db.session.add(Technology(company_id=world.company_b.id, title_en="Leachate treatment",
                                   description_en="Landfill leachate treatment plants."))
         mark_matcher_inputs_changed()
@@ -34,6 +36,8 @@ def test_large_index_refits_in_the_background(app, world):
         fresh = matching_index()
         assert fresh is not first
         assert len(fresh.matcher.tech_ids_) == len(first.matcher.tech_ids_) + 1
+        # The counts the list pages asked of the old index were made afresh before the swap.
+        assert fresh.fitting_company_counts == {leachate_need: before + 1}
     finally:
         app.config["MATCHING_SYNC_REFIT_MAX_DOCS"] = 3000
         app.config["MATCHING_REFIT_INTERVAL_SECONDS"] = 15

@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from ypmatch.matching.semantic import CachedEncoder, content_hash, sentences
+from ypmatch.matching import semantic
+from ypmatch.matching.documents import NeedDoc, TechnologyDoc
+from ypmatch.matching.semantic import CachedEncoder, SemanticSignal, content_hash, sentences
 
 
 class CountingEncoder:
@@ -73,3 +75,34 @@ def test_transient_texts_are_encoded_once_but_not_stored():
     encoder.encode_transient([f"query {i}" for i in range(600)])  # only recent ones are held
     encoder.encode_transient(["a search query"])
     assert base.encoded[-1] == "a search query"
+
+
+class HashEncoder:
+    """Unit vectors that depend only on the text, spread over 8 dimensions."""
+
+    version = "hash-1"
+    dimensions = 8
+
+    def encode(self, texts):
+        rows = [np.random.default_rng(int(content_hash(t)[:8], 16)).normal(size=8) for t in texts]
+        return np.array([row / np.linalg.norm(row) for row in rows], dtype=np.float32)
+
+
+def test_replaced_rows_move_the_moments_as_a_fresh_fit_would(monkeypatch):
+    monkeypatch.setattr(semantic, "_MOMENT_SAMPLE", 5)  # moments over a sample of the rows
+    needs = [NeedDoc(f"N{i}", f"need {i}") for i in range(4)]
+    techs = [TechnologyDoc(f"T{i}", "C", f"technology {i}") for i in range(12)]
+    fitted = SemanticSignal(HashEncoder()).fit(needs, techs)
+    for row in [
+        int(fitted.moment_rows[0]),
+        next(r for r in range(12) if r not in fitted.moment_rows),
+    ]:
+        edited = TechnologyDoc(f"T{row}", "C", "a wholly different offering")
+        replaced = fitted.replaced([2], [NeedDoc("N2", "reworded need")], [row], [edited])
+        fresh = SemanticSignal(HashEncoder()).fit(
+            [*needs[:2], NeedDoc("N2", "reworded need"), needs[3]],
+            [*techs[:row], edited, *techs[row + 1 :]],
+        )
+        for name in ("mean_vector", "second_moment", "needs_mean", "needs_deviation"):
+            assert np.allclose(getattr(replaced, name), getattr(fresh, name), atol=1e-6), name
+        assert np.allclose(replaced.score_need(1), fresh.score_need(1), atol=1e-6)

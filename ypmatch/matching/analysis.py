@@ -20,6 +20,7 @@ MeCab over every text again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -175,7 +176,7 @@ class Analyzer:
             self.japanese_compounds,
         )
 
-    @property
+    @functools.cached_property  # its settings are fixed at creation; the repr takes 10 ms
     def version(self) -> str:
         """Names what this analyser outputs: equal versions give equal tokens for any text."""
         fingerprint = repr((ANALYSIS_CODE_VERSION, self.config)).encode("utf-8")

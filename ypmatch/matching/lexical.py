@@ -92,6 +92,7 @@ class LexicalSignal:
         self.needs_matrix = matrix[:n_needs].tocsr()
         self.techs_matrix = matrix[n_needs:].tocsr()
         self.needs_matrix.sort_indices()  # explanations binary-search need rows
+        self.techs_matrix.sort_indices()  # so a row replacement need not sort all the others
         self.needs_T = self.needs_matrix.T.tocsr()
         self.techs_T = self.techs_matrix.T.tocsr()
         return self

@@ -224,8 +224,16 @@ class SemanticSignal:
             updated._techs = list(self._techs)
             for row, doc in zip(tech_rows, techs, strict=True):
                 updated._techs[row] = doc
-            updated._learn_moments()  # every need is standardised against the technologies
-        else:  # the technologies' moments stand: only the edited needs' change
+        sampled = np.intersect1d(tech_rows, self.moment_rows)
+        if len(sampled):
+            # Every need is standardised against the technologies: move the moments by what
+            # the edited rows add and take away, rather than taking them over 4,096 rows again.
+            old, new = self.techs_vectors[sampled], updated.techs_vectors[sampled]
+            size = len(self.moment_rows)
+            updated.mean_vector = self.mean_vector + (new - old).sum(axis=0) / size
+            updated.second_moment = self.second_moment + (new.T @ new - old.T @ old) / size
+            updated.needs_mean, updated.needs_deviation = updated._moments(updated.needs_vectors)
+        elif need_rows:  # the technologies' moments stand: only the edited needs' change
             mean, deviation = updated._moments(updated.needs_vectors[need_rows])
             updated.needs_mean = self.needs_mean.copy()
             updated.needs_mean[need_rows] = mean
@@ -234,10 +242,12 @@ class SemanticSignal:
         return updated
 
     def _learn_moments(self) -> None:
-        sample = self.techs_vectors
-        if len(sample) > _MOMENT_SAMPLE:
-            rows = np.random.default_rng(0).choice(len(sample), _MOMENT_SAMPLE, replace=False)
-            sample = sample[np.sort(rows)]
+        count = len(self.techs_vectors)
+        self.moment_rows = np.arange(count)
+        if count > _MOMENT_SAMPLE:
+            chosen = np.random.default_rng(0).choice(count, _MOMENT_SAMPLE, replace=False)
+            self.moment_rows = np.sort(chosen)
+        sample = self.techs_vectors[self.moment_rows]
         dimensions = self.techs_vectors.shape[1] if self.techs_vectors.ndim == 2 else 0
         self.mean_vector = sample.mean(axis=0) if len(sample) else np.zeros(dimensions)
         self.second_moment = (

@@ -265,20 +265,8 @@ def company_need_scores(company: Company) -> dict[str, float]:
 
 
 def fitting_company_counts(needs: list[Need]) -> dict[int, int]:
-    """For each need, how many companies fit it above the floor (at most 50 counted).
-
-    Kept with the index (a list page would otherwise rank every company for each of its needs
-    on every visit): the counts change only when the index does."""
-    index = matching_index()
-    counts = index.fitting_company_counts
-    for need in needs:
-        key = str(need.id)
-        if key not in counts:
-            counts[key] = (
-                len(index.matcher.rank_companies_for_need(key, k=50, explain=False))
-                if key in index.matcher.need_index_
-                else 0
-            )
+    """For each need, how many companies fit it above the floor (at most 50 counted)."""
+    counts = matching_index().count_fitting_companies([str(need.id) for need in needs])
     return {need.id: counts[str(need.id)] for need in needs}
 
 

@@ -10,6 +10,7 @@ the stored analyses and embeddings make a full fit read rather than compute.
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -53,6 +54,8 @@ FULL_FIT_MAX_AGE = timedelta(minutes=10)
 # Changes are read back this far before an index was built, so that one whose transaction
 # was still open then is not missed (replacing a row twice is harmless).
 CHANGES_MARGIN = timedelta(minutes=1)
+# List pages tell curators how many companies fit each need, up to this many.
+FITTING_COUNTED = 50
 
 
 @dataclass
@@ -69,6 +72,24 @@ class MatchingIndex:
     fitting_company_counts: dict[str, int] = field(default_factory=dict)
     built_at: datetime = field(default_factory=utcnow)  # when its documents were read
     fitted_at: datetime = field(default_factory=utcnow)  # its last full fit
+
+    def count_fitting_companies(self, need_ids: Iterable[str]) -> dict[str, int]:
+        """How many companies fit each need above the floor (at most ``FITTING_COUNTED``),
+        counted once per index: a list page would otherwise rank every company for each of its
+        needs on every visit."""
+        counts = self.fitting_company_counts
+        for need_id in need_ids:
+            if need_id not in counts:
+                counts[need_id] = (
+                    len(
+                        self.matcher.rank_companies_for_need(
+                            need_id, FITTING_COUNTED, explain=False
+                        )
+                    )
+                    if need_id in self.matcher.need_index_
+                    else 0
+                )
+        return {need_id: counts[need_id] for need_id in need_ids}
 
 
 class MatchingIndexCache:
@@ -119,6 +140,8 @@ class MatchingIndexCache:
                     if self._index is not None and self._index.version == version:
                         break
                     fresh = build_index(version, self._index)
+                    if self._index is not None:  # what the list pages asked for, counted here
+                        fresh.count_fitting_companies(list(self._index.fitting_company_counts))
                     with self._lock:
                         self._index = fresh
                 db.session.remove()
