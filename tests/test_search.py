@@ -205,3 +205,23 @@ def test_a_refit_keeps_a_young_snapshot_and_renews_an_old_one(world):
     assert again.company_finder is first.company_finder  # an edit re-reads no texts
     first.company_finder.as_of -= FINDER_MAX_AGE + timedelta(seconds=1)
     assert build_index(first.version + 2, first).company_finder is not first.company_finder
+
+
+def test_search_pages_count_every_match_and_end(app, client, world):
+    for n in range(3):
+        company = Company(name_en=f"Quokka Works {n}", approval_status="approved")
+        db.session.add(company)
+        db.session.flush()
+        db.session.add(Technology(company_id=company.id, title_en="Quokka sorting"))
+    db.session.commit()
+    app.config["PER_PAGE"] = 2
+    try:
+        first = client.get("/companies/?q=quokka").get_data(as_text=True)
+        second = client.get("/companies/?q=quokka&page=2").get_data(as_text=True)
+        assert "3 companies" in first and "3 companies" in second
+        assert "Page 1 of 2" in first and "Page 2 of 2" in second
+        assert first.count("Quokka Works") == 2 and second.count("Quokka Works") == 1
+        assert client.get("/companies/?q=quokka&page=3").status_code == 404
+        assert "0 companies" in client.get("/companies/?q=wombat").get_data(as_text=True)
+    finally:
+        app.config["PER_PAGE"] = 20

@@ -77,7 +77,7 @@ def filters_from_request() -> CompanyFilters:
 def index():
     filters = filters_from_request()
     query = companies_query(current_user, filters).options(selectinload(Company.technologies))
-    page = paginate_request(query)
+    page = paginate_request(query, total_with_page=bool(filters.text))
     return render_template(
         "companies/index.html", page=page, filters=filters, sectors=active_sectors()
     )

@@ -107,7 +107,7 @@ def filters_from_request() -> NeedFilters:
 @blueprint.get("/")
 def index():
     filters = filters_from_request()
-    page = paginate_request(needs_query(current_user, filters))
+    page = paginate_request(needs_query(current_user, filters), total_with_page=bool(filters.text))
     is_staff = current_user.is_authenticated and current_user.is_staff
     return render_template(
         "needs/index.html",

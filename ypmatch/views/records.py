@@ -3,9 +3,11 @@
 from typing import Any
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_sqlalchemy.pagination import SelectPagination
 
 from ypmatch import labels
 from ypmatch.extensions import db
@@ -126,15 +128,35 @@ def report_conflict(error: ConflictError, form) -> HistoryEntry | None:
 MAX_PAGE = 100_000
 
 
-def paginate_request(query, per_page: int | None = None):
-    """The page of ``query`` that ``?page=`` asks for; a page past the end is 404."""
+class PageWithTotal(SelectPagination):
+    """A page whose items and total come from one query (``count(*) OVER ()``). For a search
+    ordered by relevance the database sorts every match anyway, so the usual separate count
+    query would run the whole search a second time."""
+
+    def _query_items(self) -> list:
+        query = self._query_args["select"].add_columns(sa.func.count().over())
+        query = query.limit(self.per_page).offset(self._query_offset)
+        rows = self._query_args["session"].execute(query).unique().all()
+        self._total = rows[0][-1] if rows else None
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        return self._total if self._total is not None else super()._query_count()
+
+
+def paginate_request(query, per_page: int | None = None, total_with_page: bool = False):
+    """The page of ``query`` that ``?page=`` asks for; a page past the end is 404.
+    ``total_with_page``: count in the page's query (see :class:`PageWithTotal`)."""
     value = request.args.get("page", "1") or "1"
     page = ascii_number(value)
     if page is None or not 1 <= page <= MAX_PAGE:
         abort(404)
-    return db.paginate(
-        query, page=page, per_page=per_page or current_app.config["PER_PAGE"], error_out=True
-    )
+    per_page = per_page or current_app.config["PER_PAGE"]
+    if total_with_page:
+        return PageWithTotal(
+            select=query, session=db.session(), page=page, per_page=per_page, error_out=True
+        )
+    return db.paginate(query, page=page, per_page=per_page, error_out=True)
 
 
 def sector_choices(sectors, locale: str) -> list:
