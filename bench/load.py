@@ -110,6 +110,7 @@ def app_config(url: str, instance: Path) -> dict:
         "INSTANCE_PATH": str(instance),
         # Production runs `ypmatch jobs run` from a scheduler, not after requests.
         "MAIL_SEND_AFTER_REQUEST": False,
+        "LOG_LEVEL": "INFO",  # each refit of the matching index, counted after a run
     }
 
 
@@ -857,6 +858,29 @@ def print_slowest(records, window, n: int) -> None:
         print(f"    {started - window[0]:6.2f}  {label:<40}{seconds * 1000:8.1f}  {status}")
 
 
+REFIT_LINE = re.compile(
+    r"matching index \d+: (?:rows of .* replaced|.* fitted afresh) in ([\d.]+) s(?: \((.*)\))?"
+)
+
+
+def print_refits(log: Path, start: int) -> None:
+    """What the workers' refits of the matching index did during the run (from their log)."""
+    with open(log, "rb") as file:
+        file.seek(start)
+        lines = file.read().decode("utf-8", "replace").splitlines()
+    replaced, afresh = [], []
+    for line in lines:
+        if found := REFIT_LINE.search(line):
+            seconds, why = float(found.group(1)), found.group(2)
+            (afresh if why else replaced).append((seconds, why))
+    reasons = _count(why for _seconds, why in afresh)
+    print(
+        f"  refits in the workers: {len(replaced)} replaced rows "
+        f"({sum(s for s, _ in replaced):.1f} s in all), {len(afresh)} fitted afresh "
+        f"({sum(s for s, _ in afresh):.1f} s in all){': ' + str(reasons) if reasons else ''}"
+    )
+
+
 # -- faults ----------------------------------------------------------------------------------
 
 
@@ -1140,6 +1164,7 @@ def main() -> None:
                     flush=True,
                 )
                 cpu, load = server.cpu_seconds(), os.getloadavg()[0]
+                log_start = server.log.stat().st_size
                 records, edits, window = run_load(
                     server.port,
                     plan,
@@ -1158,6 +1183,7 @@ def main() -> None:
                 add_cpu(summary, cpu, load)
                 print(f"  edits: {summary['edits']}")
                 print_slowest(records, window, settings.slowest)
+                print_refits(server.log, log_start)
             app_summary = results[f"app_{runs[-1][0]}"]
 
         if not settings.skip_hello:

@@ -23,8 +23,13 @@ def test_large_index_refits_in_the_background(app, world):
         first = matching_index()
         leachate_need = str(world.members_need.id)
         before = first.count_fitting_companies([leachate_need])[leachate_need]
-        db.session.add(Technology(company_id=world.company_b.id, title_en="Leachate treatment",
-                                  description_en="Landfill leachate treatment plants."))
+        db.session.add(
+            Technology(
+                company_id=world.company_b.id,
+                title_en="Leachate treatment",
+                description_en="Landfill leachate treatment plants.",
+            )
+        )
         mark_matcher_inputs_changed()
         db.session.commit()
         served = matching_index()
@@ -47,7 +52,8 @@ def _fits(index, need) -> list[str]:
     return [m.company_id for m in index.matcher.rank_companies_for_need(str(need.id), k=5)]
 
 
-def test_an_edit_replaces_its_rows_and_anything_else_fits_afresh(world):
+def test_an_edit_replaces_its_rows_and_anything_else_fits_afresh(world, caplog):
+    caplog.set_level("INFO", logger="ypmatch")
     first = matching_index()
     assert str(world.company_a.id) not in _fits(first, world.members_need)
     update_record(
@@ -78,6 +84,11 @@ def test_an_edit_replaces_its_rows_and_anything_else_fits_afresh(world):
     mark_matcher_inputs_changed()
     db.session.commit()
     assert matching_index().fitted_at > grown.fitted_at
+    # Each refit says in the log what it did and, for a full fit, why.
+    refits = [r.getMessage() for r in caplog.records if "matching index" in r.getMessage()]
+    assert "rows of 1 needs and 0 technologies replaced" in refits[-4]
+    assert "(a need or technology added, moved to another company" in refits[-2]
+    assert refits[-1].endswith("(a change without history, such as an import)")
 
 
 def test_edits_fit_afresh_once_the_last_full_fit_is_old(world):
@@ -86,3 +97,14 @@ def test_edits_fit_afresh_once_the_last_full_fit_is_old(world):
     update_record(world.technology_a, {"title_en": "Leak detection"}, world.member_a)
     db.session.commit()
     assert matching_index().fitted_at > first.fitted_at + FULL_FIT_MAX_AGE
+
+
+def test_fitting_counts_a_block_at_a_time_are_those_of_one_need_at_a_time(world):
+    index = build_index(1)
+    need_ids = [*index.matcher.need_ids_, "no-such-need"]
+    by_block = index.count_fitting_companies(need_ids)  # all missing: counted in blocks
+    assert len(need_ids) > 2 and by_block["no-such-need"] == 0
+    for need_id in index.matcher.need_ids_:
+        one = index.matcher.rank_companies_for_need(need_id, 50, explain=False)
+        assert by_block[need_id] == len(one)
+    assert any(by_block.values())

@@ -32,6 +32,7 @@ def create_app(config: dict | None = None):
     app.config.from_pyfile("config.py", silent=True)
     if config:
         app.config.from_mapping(config)
+    app.logger.setLevel(app.config.get("LOG_LEVEL", "WARNING"))
 
     from ypmatch.app_setup import (
         connect_event_receivers,

@@ -51,6 +51,8 @@ def load_config(instance_path: Path) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ["en", "ja"],
         "PER_PAGE": int(_env("PER_PAGE", "20")),
+        # INFO also logs each refit of the matching index: what it did, how long, and why.
+        "LOG_LEVEL": _env("LOG_LEVEL", "WARNING").upper(),
         # Wrong passwords for one account from one address before that address must wait
         # (30 s, doubling with each further failure, up to LOGIN_LOCKOUT_SECONDS) ...
         "LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),

@@ -77,8 +77,13 @@ class MatchingIndex:
         """How many companies fit each need above the floor (at most ``FITTING_COUNTED``),
         counted once per index: a list page would otherwise rank every company for each of its
         needs on every visit."""
-        counts = self.fitting_company_counts
-        for need_id in need_ids:
+        need_ids = list(need_ids)
+        counts, fitted = self.fitting_company_counts, self.matcher.need_index_
+        missing = [need_id for need_id in need_ids if need_id not in counts]
+        if len(missing) > len(fitted) / 4:  # needs a block at a time: half the cost or less
+            for need_id, matches in self.matcher.rank_all_needs(FITTING_COUNTED):
+                counts.setdefault(need_id, len(matches))
+        for need_id in missing:
             if need_id not in counts:
                 counts[need_id] = (
                     len(
@@ -86,7 +91,7 @@ class MatchingIndex:
                             need_id, FITTING_COUNTED, explain=False
                         )
                     )
-                    if need_id in self.matcher.need_index_
+                    if need_id in fitted
                     else 0
                 )
         return {need_id: counts[need_id] for need_id in need_ids}
@@ -303,11 +308,13 @@ def build_index(version: int, previous: MatchingIndex | None = None) -> Matching
     """The index at content ``version``: ``previous`` with the edited needs' and
     technologies' rows replaced when that is all that changed since it was built (tens of
     milliseconds), else a full fit (seconds at 10,000 companies)."""
-    started = utcnow()
+    started, clock = utcnow(), time.perf_counter()
+    why = "no index in this process yet"
     if previous is not None:
         updated = _updated_index(version, previous, started)
-        if updated is not None:
+        if isinstance(updated, MatchingIndex):
             return updated
+        why = updated
     glossary = current_glossary()
     needs, technologies, companies = matcher_documents()
     encoder = app_encoder()
@@ -348,6 +355,14 @@ def build_index(version: int, previous: MatchingIndex | None = None) -> Matching
         n_jobs=1,
     )
     matcher.fit(needs, technologies, companies)
+    current_app.logger.info(
+        "matching index %d: %d needs and %d technologies fitted afresh in %.2f s (%s)",
+        version,
+        len(needs),
+        len(technologies),
+        time.perf_counter() - clock,
+        why,
+    )
     return MatchingIndex(
         version,
         matcher,
@@ -360,20 +375,23 @@ def build_index(version: int, previous: MatchingIndex | None = None) -> Matching
     )
 
 
-def _updated_index(version: int, previous: MatchingIndex, started) -> MatchingIndex | None:
+def _updated_index(version: int, previous: MatchingIndex, started) -> MatchingIndex | str:
     """``previous`` with the rows of the needs and technologies edited since it was built
-    replaced (see ``ypmatch.matching.updates``), or None when a full fit is due: its last
+    replaced (see ``ypmatch.matching.updates``), or why a full fit is due instead: its last
     full fit is old, or something else changed (a record added, archived or moved, a
     company, a sector, the glossary, or a change that left no history, such as an import)."""
-    if previous.semantic_pending or started - previous.fitted_at > FULL_FIT_MAX_AGE:
-        return None
+    clock = time.perf_counter()
+    if previous.semantic_pending:
+        return "texts were being encoded"
+    if started - previous.fitted_at > FULL_FIT_MAX_AGE:
+        return "the last full fit is old"
     if current_app.config.get("MATCHING_SIGNALS", "hybrid") != previous.matcher.signals:
-        return None
+        return "the signals changed"
     full_fit_version = db.session.scalar(
         sa.select(MatchingState.full_fit_version).where(MatchingState.id == 1)
     )
     if (full_fit_version or 0) > previous.version:
-        return None
+        return "a change without history, such as an import"
     changed: dict[str, set[int]] = defaultdict(set)
     for record_type, record_id in db.session.execute(
         sa.select(HistoryEntry.record_type, HistoryEntry.record_id).where(
@@ -382,12 +400,14 @@ def _updated_index(version: int, previous: MatchingIndex, started) -> MatchingIn
         )
     ):
         changed[record_type].add(record_id)
-    if not changed or changed.keys() - {"needs", "technologies"}:
-        return None
+    if not changed:
+        return "no change in the history"
+    if others := changed.keys() - {"needs", "technologies"}:
+        return "changed: " + ", ".join(sorted(others))
     need_ids, technology_ids = sorted(changed["needs"]), sorted(changed["technologies"])
     needs, technologies = _need_documents(need_ids), _technology_documents(technology_ids)
     if len(needs) != len(need_ids) or len(technologies) != len(technology_ids):
-        return None  # archived, or its company is no longer listed
+        return "a need or technology archived, or its company no longer listed"
     docs = [*needs, *technologies]
     if previous.matcher.semantic_ is not None:
         encoder = app_encoder()
@@ -396,7 +416,14 @@ def _updated_index(version: int, previous: MatchingIndex, started) -> MatchingIn
         )
     matcher = with_replaced_documents(previous.matcher, needs, technologies)
     if matcher is None:
-        return None
+        return "a need or technology added, moved to another company or given a new sector"
+    current_app.logger.info(
+        "matching index %d: rows of %d needs and %d technologies replaced in %.2f s",
+        version,
+        len(needs),
+        len(technologies),
+        time.perf_counter() - clock,
+    )
     return MatchingIndex(
         version,
         matcher,
