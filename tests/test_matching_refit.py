@@ -56,6 +56,9 @@ def test_an_edit_replaces_its_rows_and_anything_else_fits_afresh(world, caplog):
     caplog.set_level("INFO", logger="ypmatch")
     first = matching_index()
     assert str(world.company_a.id) not in _fits(first, world.members_need)
+    public, members = str(world.public_need.id), str(world.members_need.id)
+    first.count_fitting_companies([public, members])
+    counted = dict(first.fitting_company_counts)
     update_record(
         world.members_need,
         {"title_en": "Leaking landfill pipes", "description_en": "Non-revenue water and leaks: "
@@ -70,6 +73,12 @@ def test_an_edit_replaces_its_rows_and_anything_else_fits_afresh(world, caplog):
     assert _fits(build_index(edited.version), world.members_need) == _fits(
         edited, world.members_need
     )  # as a full fit ranks it
+    # The other needs' fitting counts stand; a technology's edit may change any of them.
+    assert public in counted and members in counted
+    assert edited.fitting_company_counts == {k: v for k, v in counted.items() if k != members}
+    update_record(world.technology_a, {"title_en": "Leak detection"}, world.member_a)
+    db.session.commit()
+    assert matching_index().fitting_company_counts == {}
     # A new technology is not an edit of a known document: a full fit.
     create_record(
         Technology(company_id=world.company_b.id, title_en="Leachate treatment",
@@ -86,7 +95,8 @@ def test_an_edit_replaces_its_rows_and_anything_else_fits_afresh(world, caplog):
     assert matching_index().fitted_at > grown.fitted_at
     # Each refit says in the log what it did and, for a full fit, why.
     refits = [r.getMessage() for r in caplog.records if "matching index" in r.getMessage()]
-    assert "rows of 1 needs and 0 technologies replaced" in refits[-4]
+    assert "rows of 1 needs and 0 technologies replaced" in refits[-5]
+    assert "rows of 1 needs and 1 technologies replaced" in refits[-3]
     assert "(a need or technology added, moved to another company" in refits[-2]
     assert refits[-1].endswith("(a change without history, such as an import)")
 

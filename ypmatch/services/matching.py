@@ -424,12 +424,17 @@ def _updated_index(version: int, previous: MatchingIndex, started) -> MatchingIn
         len(technologies),
         time.perf_counter() - clock,
     )
+    # A need's fitting companies change with its own text or any technology's.
+    counts = {} if technologies else dict(previous.fitting_company_counts)
+    for doc in needs:
+        counts.pop(doc.id, None)
     return MatchingIndex(
         version,
         matcher,
         previous.glossary,
         company_finder=_finder(previous),
         encoded_documents=previous.encoded_documents | {document_text(doc) for doc in docs},
+        fitting_company_counts=counts,
         built_at=started,
         fitted_at=previous.fitted_at,
     )
