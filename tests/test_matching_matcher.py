@@ -418,3 +418,23 @@ def test_a_technology_renamed_into_a_trade_outside_the_programme_drops_out():
     updated = with_replaced_documents(matcher, [], [game])
     assert updated.trades_outside_scope_ == {"A-1": ("trade_games",)}
     assert updated.pair_scores("N-nrw")["A-1"] == 0.0 and matcher.pair_scores("N-nrw")["A-1"] > 0
+
+
+def test_a_need_naming_no_concept_is_lent_those_its_title_means():
+    lay = NeedDoc("N-lay", "Water disappears before it reaches homes", "Residents are angry.", "PH")
+    hybrid = BilingualMatcher(glossary=GLOSSARY, max_df=1.0).fit([*NEEDS, lay], TECHS, COMPANIES)
+    lexical = BilingualMatcher(glossary=GLOSSARY, signals="lexical", max_df=1.0)
+    lexical.fit([*NEEDS, lay], TECHS, COMPANIES)
+    leak_firm = hybrid.tech_index_["A-1"]
+    # Its title means non-revenue water: the lexical signal reads that concept in it ...
+    assert hybrid.lexical_.score_need(hybrid.need_index_["N-lay"])[0, leak_firm] > 0
+    assert lexical.lexical_.score_need(lexical.need_index_["N-lay"])[0, leak_firm] == 0
+    [best] = hybrid.rank_companies_for_need("N-lay", k=1)
+    assert best.company_id == "A"
+    assert "non_revenue_water" in {reason.token for reason in best.reasons}
+    # ... and a draft with the same text is read the same way.
+    draft = hybrid.lexical_.score_need(NeedDoc("draft", lay.title, lay.description))
+    assert np.allclose(draft, hybrid.lexical_.score_need(hybrid.need_index_["N-lay"]))
+    # A need that names three concepts itself is read as written.
+    named = NeedDoc("N-named", "Leak detection, septage and BRT", "Also non-revenue water.")
+    assert hybrid.lexical_.concepts_meant.concepts_meant(named) == []

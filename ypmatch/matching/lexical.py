@@ -34,6 +34,7 @@ from ypmatch.matching.analysis import (
     concept_token,
 )
 from ypmatch.matching.documents import NeedDoc, Reason, TechnologyDoc
+from ypmatch.matching.meaning import ConceptsByMeaning
 
 # Analysing in forked worker processes pays off from about this many uncached texts; a refit
 # with a warm cache has few texts to analyse and stays in-process.
@@ -67,8 +68,10 @@ class LexicalSignal:
         n_jobs: int,
         related: Iterable[tuple[str, str]] = (),
         related_weight: float = 0.0,
+        concepts_meant: ConceptsByMeaning | None = None,
     ):
         self.analyzer = analyzer
+        self.concepts_meant = concepts_meant  # what a need's title means, lent to its text
         self.related = list(related)  # (concept key, related concept key) links
         self.related_weight = related_weight
         self.concept_weight = concept_weight
@@ -79,6 +82,7 @@ class LexicalSignal:
 
     # fitting ------------------------------------------------------------------------------
     def fit(self, needs: list[NeedDoc], techs: list[TechnologyDoc]) -> LexicalSignal:
+        needs = [self._as_read(need) for need in needs]
         named = self._count_matrix([*needs, *techs])
         self._learn_relations(named.shape[1])
         counts = self._with_related(named)
@@ -131,6 +135,7 @@ class LexicalSignal:
         with this fit's vocabulary and idf (see :mod:`.updates`)."""
         updated = copy.copy(self)
         if need_rows:
+            needs = [self._as_read(need) for need in needs]
             vectors = self.transform_texts((doc.title, doc.description) for doc in needs)
             updated.needs_matrix = _replace_rows(self.needs_matrix, need_rows, vectors)
             updated.needs_T = updated.needs_matrix.T.tocsr()
@@ -274,9 +279,16 @@ class LexicalSignal:
         )
 
     def need_vector(self, need: int | NeedDoc) -> tuple[np.ndarray, np.ndarray]:
-        if isinstance(need, NeedDoc):
+        if isinstance(need, NeedDoc):  # a draft: read as a fitted need is
+            need = self._as_read(need, transient=True)
             return self.vector(need.title, need.description)
         return _row(self.needs_matrix, need)
+
+    def _as_read(self, need: NeedDoc, transient: bool = False) -> NeedDoc:
+        """The need as this signal reads it: with the concepts its title means, if any."""
+        if self.concepts_meant is None:
+            return need
+        return self.concepts_meant.with_concepts_meant(need, transient)
 
     # scoring ------------------------------------------------------------------------------
     def score_fitted_needs(self, start: int, stop: int) -> np.ndarray:
@@ -297,8 +309,9 @@ class LexicalSignal:
         return np.unique(self.needs_T[columns].indices), np.unique(self.techs_T[columns].indices)
 
     def score_text_against_needs(self, text: NeedDoc) -> np.ndarray:
-        """Cosines of an ad-hoc text × every fitted need."""
-        return (self._as_row(self.need_vector(text)) @ self.needs_T).toarray()[0]
+        """Cosines of an ad-hoc text (a search query, taken as written) × every fitted need."""
+        vector = self.vector(text.title, text.description)
+        return (self._as_row(vector) @ self.needs_T).toarray()[0]
 
     def score_technologies(self, first: int, last: int) -> np.ndarray:
         """Cosines of technologies ``first:last`` × every fitted need."""

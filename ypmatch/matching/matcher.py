@@ -36,6 +36,7 @@ from ypmatch.matching.documents import (
 from ypmatch.matching.glossary import Glossary
 from ypmatch.matching.lexical import LexicalSignal
 from ypmatch.matching.lookups import MatcherLookups
+from ypmatch.matching.meaning import ConceptsByMeaning
 from ypmatch.matching.ranking import Boost, Ranked, RankingRules, indicator, rank
 from ypmatch.matching.semantic import CachedEncoder, Encoder, SemanticSignal, Usem3Encoder
 
@@ -171,6 +172,9 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
         self.analyzer_ = self._reusable_analyzer()
         self.lexical_ = None
         self.semantic_ = None
+        encoder = None
+        if self.signals != "lexical":
+            encoder = self.encoder if self.encoder is not None else default_encoder()
         if self.signals != "semantic":
             self.lexical_ = LexicalSignal(
                 self.analyzer_,
@@ -181,9 +185,13 @@ class BilingualMatcher(MatcherLookups, BaseEstimator):
                 title_weight=self.title_weight,
                 max_df=self.max_df,
                 n_jobs=self.n_jobs,
+                concepts_meant=(
+                    ConceptsByMeaning(self._glossary(), encoder)
+                    if encoder is not None and self.use_glossary
+                    else None
+                ),
             ).fit(needs, techs)
-        if self.signals != "lexical":
-            encoder = self.encoder if self.encoder is not None else default_encoder()
+        if encoder is not None:
             self.semantic_ = SemanticSignal(encoder, self.semantic_spread).fit(needs, techs)
 
         self.need_ids_ = [doc.id for doc in needs]

@@ -177,9 +177,13 @@ def quotable_sentences(doc: NeedDoc | TechnologyDoc) -> list[str]:
 
 
 def texts_to_keep(doc: NeedDoc | TechnologyDoc) -> list[str]:
-    """Every text of a document whose embedding is worth storing: the whole text (scored)
-    and its quotable sentences (explanations), so no page waits for the encoder."""
-    return [document_text(doc), *quotable_sentences(doc)]
+    """Every text of a document whose embedding is worth storing: the whole text (scored),
+    its quotable sentences (explanations) and a need's title (the concepts it means, see
+    :mod:`.meaning`), so no page waits for the encoder."""
+    texts = [document_text(doc), *quotable_sentences(doc)]
+    if isinstance(doc, NeedDoc) and doc.title and doc.title not in texts:
+        texts.append(doc.title)
+    return texts
 
 
 class SemanticSignal:

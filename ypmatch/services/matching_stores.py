@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ypmatch.extensions import db
 from ypmatch.matching.analysis import Analyzer
+from ypmatch.matching.meaning import label_texts
 from ypmatch.matching.semantic import texts_to_keep
 from ypmatch.models import TextAnalysis, TextEmbedding
 from ypmatch.services.embeddings import DatabaseAnalyses, app_encoder, missing_texts
@@ -21,6 +22,7 @@ def rebuild(progress: Callable[[int, int], None] | None = None, prune: bool = Fa
     encoder = app_encoder()
     needs, technologies, _companies = matcher_documents()
     texts = [text for doc in [*needs, *technologies] for text in texts_to_keep(doc)]
+    texts += label_texts(current_glossary())  # what needs' titles are compared with
     missing = missing_texts(texts, encoder)
     encoder.encode(missing, progress=progress)
     encoder.store.flush()  # what a busy database kept queued
