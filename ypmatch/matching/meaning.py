@@ -57,14 +57,16 @@ class ConceptsByMeaning:
 
     def concepts_meant(self, need: NeedDoc, transient: bool = False) -> list[str]:
         """Keys of the concepts lent to ``need`` (none when it names enough itself).
-        ``transient``: a draft or a query, whose title is not worth keeping an embedding of."""
+        ``transient``: a draft, whose title is not worth keeping an embedding of."""
         if not self.keys or not need.title:
             return []
         named = set(self.glossary.concepts_in(f"{need.title}\n{need.description}"))
         if len(named) >= FEW_CONCEPTS:
             return []
-        encode = getattr(self.encoder, "encode_transient", None) if transient else None
-        title = (encode or self.encoder.encode)([need.title])[0]
+        encode = self.encoder.encode
+        if transient:
+            encode = getattr(self.encoder, "encode_transient", encode)
+        title = encode([need.title])[0]
         cosines = self.label_vectors @ title
         meant: list[str] = []
         for row in np.argsort(-cosines, kind="stable"):
